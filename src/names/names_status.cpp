@@ -1,0 +1,1 @@
+// Anchor so the library exists before every parser has landed.
