@@ -1,0 +1,75 @@
+#pragma once
+// The engine: capture -> decode -> flow table -> geolocation, on one thread. The same engine
+// serves `egressmon analyze` (files) and the daemon (live sources): all time is packet time.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "egressmon/capture/packet_source.h"
+#include "egressmon/decode/packet.h"
+#include "egressmon/flow/flow_table.h"
+#include "egressmon/flow/local_networks.h"
+
+namespace egressmon {
+
+class GeoResolver;
+
+/// Where finished flow records go (the analyze report now; export and policy later).
+class FlowSink {
+public:
+  virtual ~FlowSink() = default;
+  /// Called on the engine thread for every record: idle, evicted, active cut, end of input.
+  virtual void onFlowRecord(const Flow& flow, EndReason reason) = 0;
+};
+
+struct EngineConfig {
+  FlowTableConfig flow;
+  std::vector<IpPrefix> localNetworks = LocalNetworks::defaults();
+};
+
+struct EngineStats {
+  uint64_t packetsRead = 0;
+  uint64_t bytesRead = 0;         // wire bytes of all packets read
+  uint64_t packetsDecoded = 0;    // decoded and counted to a flow (or a fragment)
+  uint64_t packetsUnsupportedLink = 0;
+  std::array<uint64_t, size_t(DecodeStatus::kCount)> skipped{};  // by DecodeStatus
+  uint64_t sourcesRead = 0;
+  uint64_t sourcesFailed = 0;
+  uint64_t sourcesUnsupported = 0;
+  TimeUs firstPacket = 0;
+  TimeUs lastPacket = 0;
+
+  uint64_t skippedTotal() const;
+};
+
+class Engine final : private FlowObserver {
+public:
+  /// `geo` and `sink` must outlive the engine. Called and used on one thread only.
+  Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink);
+  ~Engine() override;
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Reads a source to its end. An unsupported link type is reported once (returned as an
+  /// error) and its packets are counted and skipped; a read error ends that source.
+  Status run(PacketSource& src);
+  /// Ends all open flows (end of input). Call once after the last source.
+  void finish();
+
+  const EngineStats& stats() const { return stats_; }
+  const FlowTable& flows() const { return table_; }
+
+private:
+  void onFlowStart(Flow& flow) override;
+  void onFlowEnd(const Flow& flow, EndReason reason) override;
+
+  LocalNetworks local_;
+  GeoResolver& geo_;
+  FlowSink& sink_;
+  FlowTable table_;
+  EngineStats stats_;
+};
+
+}  // namespace egressmon

@@ -1,0 +1,100 @@
+#pragma once
+// One bidirectional flow: fixed size (128 bytes), held in the flow table's slab. Direction is
+// told from the local side's point of view: "out" is local -> remote, "in" is remote -> local.
+#include <cstdint>
+#include <string_view>
+
+#include "egressmon/core/ip_address.h"
+#include "egressmon/core/time.h"
+#include "egressmon/geo/geo.h"
+
+namespace egressmon {
+
+/// Canonical bidirectional key: (a, portA) <= (b, portB), so both directions share one key.
+struct FlowKey {
+  IpAddress a;
+  IpAddress b;
+  uint16_t portA = 0;
+  uint16_t portB = 0;
+  uint8_t proto = 0;
+  uint8_t pad_[3] = {0, 0, 0};
+
+  friend bool operator==(const FlowKey& x, const FlowKey& y) {
+    return x.a == y.a && x.b == y.b && x.portA == y.portA && x.portB == y.portB &&
+           x.proto == y.proto;
+  }
+};
+static_assert(sizeof(FlowKey) == 40);
+
+/// 64-bit hash of a key (the same for both directions by construction of the key).
+uint64_t hashFlowKey(const FlowKey& k);
+
+enum class FlowState : uint8_t {
+  Active,          // UDP, ICMP and other protocols
+  TcpOpening,      // SYN seen, no answer yet
+  TcpEstablished,  // SYN-ACK seen, or data seen without a handshake (mid-stream)
+  TcpClosing,      // FIN from one side
+  TcpClosed,       // FIN from both sides, or RST
+};
+std::string_view flowStateName(FlowState s);
+
+/// Where the two endpoints are relative to local_networks.
+enum class Locality : uint8_t {
+  LocalRemote,   // the usual case: one local, one remote endpoint
+  LocalLocal,    // both local: "local" is the initiator
+  RemoteRemote,  // both remote (transit on a gateway): "local" is the initiator
+};
+std::string_view localityName(Locality l);
+
+enum class EndReason : uint8_t {
+  IdleTimeout,    // no packet for the idle timeout of its protocol and state
+  ActiveTimeout,  // alive longer than the active timeout: a record is cut, the flow goes on
+  Evicted,        // the table was full: the longest-idle flow made room
+  EndOfInput,     // the capture ended (or the daemon stops) with the flow still open
+};
+std::string_view endReasonName(EndReason r);
+
+/// Timeout class (one LRU list each, so each list's head is its oldest flow).
+enum class TimeoutClass : uint8_t { TcpOpening, TcpEstablished, TcpClosed, Udp, Icmp, Other, kCount };
+
+struct Flow {
+  FlowKey key;                 // 40
+  TimeUs firstSeen = 0;        // 8  (of this record: an active timeout restarts it)
+  TimeUs lastSeen = 0;         // 8
+  uint64_t id = 0;             // 8  unique per flow within the process, kept across records
+  uint64_t bytesOut = 0;       // 8  IP bytes local -> remote (wire lengths)
+  uint64_t bytesIn = 0;        // 8  IP bytes remote -> local
+  uint32_t pktsOut = 0;        // 4
+  uint32_t pktsIn = 0;         // 4
+  uint32_t lruPrev = 0;        // 4  links in its timeout class list (table-internal)
+  uint32_t lruNext = 0;        // 4
+  GeoInfo remoteGeo;           // 12 geolocation of the remote endpoint, looked up once
+  uint8_t tcpFlagsOut = 0;     // 1  OR of TCP flags sent local -> remote
+  uint8_t tcpFlagsIn = 0;      // 1
+  FlowState state = FlowState::Active;
+  Locality locality = Locality::LocalRemote;
+  TimeoutClass tclass = TimeoutClass::Other;
+  uint8_t bits = 0;            // kLocalIsA | kInitiatorLocal | ...
+  uint16_t records = 0;        // 2  records cut before this one (active timeouts)
+  uint32_t queuedSec = 0;      // 4  packet second when queued in its LRU list (table-internal)
+  uint8_t reserved_[4] = {};   // 4  room for name and app ids
+
+  enum Bits : uint8_t {
+    kLocalIsA = 1,          // key.a is the local endpoint
+    kInitiatorLocal = 2,    // the local endpoint opened the flow
+    kInitiatorGuessed = 4,  // initiator inferred from the first packet, not a handshake
+    kInUse = 8,             // slab slot holds a live flow
+  };
+
+  bool localIsA() const { return bits & kLocalIsA; }
+  const IpAddress& localAddr() const { return localIsA() ? key.a : key.b; }
+  const IpAddress& remoteAddr() const { return localIsA() ? key.b : key.a; }
+  uint16_t localPort() const { return localIsA() ? key.portA : key.portB; }
+  uint16_t remotePort() const { return localIsA() ? key.portB : key.portA; }
+  bool initiatorLocal() const { return bits & kInitiatorLocal; }
+  bool initiatorGuessed() const { return bits & kInitiatorGuessed; }
+  uint64_t totalBytes() const { return bytesOut + bytesIn; }
+};
+static_assert(sizeof(Flow) == 128, "keep Flow at two cache lines");
+
+}  // namespace egressmon

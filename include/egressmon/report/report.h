@@ -1,0 +1,70 @@
+#pragma once
+// The `analyze` report: a FlowSink that keeps the top N flow records by bytes and a summary by
+// remote country, then renders them as aligned text tables or as one JSON document.
+// Field names of the JSON form are stable and documented in docs/analyze-json.md.
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "egressmon/engine/engine.h"
+#include "egressmon/geo/geo.h"
+
+namespace egressmon {
+
+/// What the report needs besides the flow records; filled after the engine finished.
+struct ReportContext {
+  std::vector<std::string> inputs;
+  std::vector<std::string> warnings;   // e.g. unsupported link types, unreadable files
+  const EngineStats* engine = nullptr;
+  const FlowTableStats* flows = nullptr;
+  const GeoResolver* geo = nullptr;
+};
+
+/// Aggregate per remote country (or per special class / unknown).
+struct CountryTotals {
+  uint64_t flows = 0;
+  uint64_t bytesOut = 0;
+  uint64_t bytesIn = 0;
+  uint64_t pktsOut = 0;
+  uint64_t pktsIn = 0;
+};
+
+class AnalyzeReport final : public FlowSink {
+public:
+  /// top == 0 keeps every record (memory grows with the flow count).
+  explicit AnalyzeReport(size_t top);
+
+  void onFlowRecord(const Flow& flow, EndReason reason) override;
+
+  /// The kept records, largest first.
+  struct Record {
+    Flow flow;
+    EndReason reason;
+  };
+  std::vector<Record> topRecords() const;
+  /// Keyed by "CC" for a country, "unknown", or "special:<class>".
+  const std::map<std::string, CountryTotals>& countries() const { return countries_; }
+  uint64_t records() const { return records_; }
+
+  void writeText(std::FILE* out, const ReportContext& ctx) const;
+  std::string toJson(const ReportContext& ctx) const;
+
+private:
+  size_t top_;
+  std::vector<Record> heap_;  // min-heap on total bytes when top_ > 0
+  std::map<std::string, CountryTotals> countries_;
+  uint64_t records_ = 0;
+};
+
+/// "1.5 KiB", "12.0 MiB", "512 B".
+std::string humanBytes(uint64_t n);
+/// Protocol name: "tcp", "udp", "icmp", "icmpv6", "gre", ... or "ip-<n>".
+std::string protocolName(uint8_t proto);
+/// "addr:port" with IPv6 in brackets; the port is left out when zero and portless.
+std::string endpointText(const IpAddress& a, uint16_t port, bool withPort);
+/// The country-summary key of a flow's remote endpoint (see AnalyzeReport::countries()).
+std::string countryKey(const GeoInfo& g);
+
+}  // namespace egressmon

@@ -1,0 +1,60 @@
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <ctime>
+
+#include "commands.h"
+
+namespace egressmon::app {
+
+namespace {
+void logDb(const char* what, const GeoDb& db) {
+  const auto& i = db.info();
+  spdlog::info("{} database {}: type {}, schema {}, built {}, {:.1f} MiB", what, i.path,
+               i.databaseType, geoSchemaName(i.schema),
+               formatRfc3339(TimeUs(i.buildEpoch) * kUsPerSec).substr(0, 10),
+               double(i.fileSize) / (1024.0 * 1024.0));
+}
+}  // namespace
+
+Result<GeoSetup> openGeo(const GeoConfig& cfg) {
+  GeoSetup s;
+  const std::string countryPath = resolveCountryDbPath(cfg);
+  if (countryPath.empty()) {
+    std::string tried;
+    for (const auto& p : defaultCountryDbPaths()) tried += (tried.empty() ? "" : ", ") + p;
+    s.warnings.push_back(fmt::format(
+        "no country database found (looked in {}); every public address shows as unknown. "
+        "Install one with scripts/install-geodb.sh or set [geo] country_db",
+        tried));
+  } else {
+    auto db = GeoDb::open(countryPath);
+    if (!db) return db.error();
+    if (db.value()->isAsn())
+      return Error{fmt::format("{} is an ASN database ({}); [geo] country_db needs a country "
+                               "database", countryPath, geoSchemaName(db.value()->info().schema))};
+    logDb("country", *db.value());
+    const int64_t age = db.value()->ageDays(int64_t(std::time(nullptr)));
+    if (age > cfg.maxAgeDays)
+      s.warnings.push_back(fmt::format("country database {} is {} days old (max_age_days = {}); "
+                                       "update it (scripts/install-geodb.sh or geoipupdate)",
+                                       countryPath, age, cfg.maxAgeDays));
+    s.country = std::move(db).value();
+  }
+  if (!cfg.asnDb.empty()) {
+    auto db = GeoDb::open(cfg.asnDb);
+    if (!db) return db.error();
+    if (!db.value()->isAsn())
+      return Error{fmt::format("{} is not an ASN database ({}); [geo] asn_db needs one",
+                               cfg.asnDb, geoSchemaName(db.value()->info().schema))};
+    logDb("ASN", *db.value());
+    s.asn = std::move(db).value();
+  }
+  GeoResolverConfig rc;
+  rc.cacheEntries = cfg.cacheEntries;
+  rc.lookupSpecial = cfg.lookupSpecial;
+  s.resolver = std::make_unique<GeoResolver>(s.country, s.asn, rc);
+  return s;
+}
+
+}  // namespace egressmon::app

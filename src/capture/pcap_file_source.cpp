@@ -1,0 +1,84 @@
+#include <pcap/pcap.h>
+
+#include "egressmon/capture/packet_source.h"
+
+namespace egressmon {
+
+std::optional<LinkType> linkTypeFromDlt(int dlt) {
+  switch (dlt) {
+    case DLT_EN10MB: return LinkType::Ethernet;
+    case DLT_LINUX_SLL: return LinkType::LinuxSll;
+#ifdef DLT_LINUX_SLL2
+    case DLT_LINUX_SLL2: return LinkType::LinuxSll2;
+#endif
+    case DLT_RAW:
+#if defined(DLT_RAW) && DLT_RAW != 12
+    case 12:
+#endif
+    case 14:   // DLT_RAW on OpenBSD
+    case 101:  // LINKTYPE_RAW as stored in files
+      return LinkType::Raw;
+    case DLT_IPV4: return LinkType::Ipv4;
+    case DLT_IPV6: return LinkType::Ipv6;
+    case DLT_NULL: return LinkType::Null;
+    case DLT_LOOP: return LinkType::Loop;
+    default: return std::nullopt;
+  }
+}
+
+namespace {
+
+class PcapFileSource final : public PacketSource {
+public:
+  PcapFileSource(pcap_t* p, std::string path) : pcap_(p), path_(std::move(path)) {
+    dlt_ = pcap_datalink(pcap_);
+    link_ = linkTypeFromDlt(dlt_);
+    // Nanosecond pcapng/pcap files report in microseconds unless asked; we keep microseconds.
+  }
+  ~PcapFileSource() override { pcap_close(pcap_); }
+  PcapFileSource(const PcapFileSource&) = delete;
+  PcapFileSource& operator=(const PcapFileSource&) = delete;
+
+  Next next(RawPacket& out) override {
+    struct pcap_pkthdr* hdr = nullptr;
+    const u_char* data = nullptr;
+    const int rc = pcap_next_ex(pcap_, &hdr, &data);
+    if (rc == 1) {
+      out.ts = TimeUs(hdr->ts.tv_sec) * kUsPerSec + TimeUs(hdr->ts.tv_usec);
+      out.capLen = hdr->caplen;
+      out.wireLen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+      out.data = data;
+      return Next::Packet;
+    }
+    if (rc == PCAP_ERROR_BREAK) return Next::End;
+    if (rc == 0) return Next::Timeout;
+    error_ = pcap_geterr(pcap_);
+    return Next::Error;
+  }
+
+  std::optional<LinkType> linkType() const override { return link_; }
+  std::string linkTypeName() const override {
+    const char* n = pcap_datalink_val_to_name(dlt_);
+    return std::string(n ? n : "unknown") + " (" + std::to_string(dlt_) + ")";
+  }
+  const std::string& name() const override { return path_; }
+  std::string lastError() const override { return error_; }
+
+private:
+  pcap_t* pcap_;
+  std::string path_;
+  int dlt_ = 0;
+  std::optional<LinkType> link_;
+  std::string error_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PacketSource>> openPcapFile(const std::string& path) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err);
+  if (p == nullptr) return Error{"cannot read capture " + path + ": " + err};
+  return std::unique_ptr<PacketSource>(std::make_unique<PcapFileSource>(p, path));
+}
+
+}  // namespace egressmon

@@ -1,0 +1,288 @@
+#include "egressmon/config/config.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <toml++/toml.h>
+#include <utility>
+
+namespace egressmon {
+
+namespace {
+
+// Collects every problem in a file, each as "FILE:LINE:COL: message".
+class Checker {
+public:
+  explicit Checker(std::string file) : file_(std::move(file)) {}
+
+  void error(const toml::source_region& at, const std::string& msg) {
+    errors_.push_back(fmt::format("{}:{}:{}: {}", file_, at.begin.line, at.begin.column, msg));
+  }
+  bool ok() const { return errors_.empty(); }
+  std::string joined() const {
+    std::string s;
+    for (const auto& e : errors_) {
+      if (!s.empty()) s += '\n';
+      s += e;
+    }
+    return s;
+  }
+
+private:
+  std::string file_;
+  std::vector<std::string> errors_;
+};
+
+using Handler = std::function<void(const toml::node&, const std::string& path)>;
+struct KeySpec {
+  const char* key;
+  Handler handle;
+};
+
+std::string typeName(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+// Walks one table against its allowed keys; unknown keys name the alternatives.
+void walkTable(Checker& c, const toml::table& t, const std::string& prefix,
+               const std::vector<KeySpec>& specs) {
+  for (auto&& [key, node] : t) {
+    const std::string k(key.str());
+    const std::string path = prefix.empty() ? k : prefix + "." + k;
+    const KeySpec* spec = nullptr;
+    for (const auto& s : specs)
+      if (k == s.key) spec = &s;
+    if (spec == nullptr) {
+      std::string allowed;
+      for (const auto& s : specs) allowed += (allowed.empty() ? "" : ", ") + std::string(s.key);
+      c.error(key.source(), fmt::format("unknown key '{}'{} (expected one of: {})", path,
+                                        prefix.empty() ? "" : " in [" + prefix + "]", allowed));
+      continue;
+    }
+    spec->handle(node, path);
+  }
+}
+
+// "30", "30s", "500ms", "5m", "1h", "1d" -> microseconds.
+std::optional<TimeUs> parseDurationText(std::string_view s) {
+  int64_t v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || v < 0 || v > int64_t(1) << 32) return std::nullopt;
+  const std::string_view unit(p, size_t(s.data() + s.size() - p));
+  if (unit.empty() || unit == "s") return seconds(v);
+  if (unit == "ms") return v * 1000;
+  if (unit == "m" || unit == "min") return seconds(v * 60);
+  if (unit == "h") return seconds(v * 3600);
+  if (unit == "d") return seconds(v * 86400);
+  return std::nullopt;
+}
+
+// Durations are integer seconds or text with a unit: "30s", "500ms", "5m", "1h", "1d".
+Handler duration(Checker& c, TimeUs& out, bool allowZero) {
+  return [&c, &out, allowZero](const toml::node& n, const std::string& path) {
+    std::optional<TimeUs> us;
+    if (auto i = n.as_integer(); i && i->get() >= 0) {
+      us = seconds(i->get());
+    } else if (auto s = n.as_string()) {
+      us = parseDurationText(s->get());
+    }
+    if (!us || (!allowZero && *us == 0)) {
+      c.error(n.source(), fmt::format("{}: expected a duration such as 30 (seconds), \"30s\", "
+                                      "\"5m\" or \"1h\"{}",
+                                      path, allowZero ? "" : ", greater than zero"));
+      return;
+    }
+    out = *us;
+  };
+}
+
+template <class T>
+Handler integer(Checker& c, T& out, int64_t lo, int64_t hi) {
+  return [&c, &out, lo, hi](const toml::node& n, const std::string& path) {
+    auto i = n.as_integer();
+    if (!i || i->get() < lo || i->get() > hi) {
+      c.error(n.source(), fmt::format("{}: expected an integer from {} to {}, got {}", path, lo,
+                                      hi, i ? std::to_string(i->get()) : typeName(n)));
+      return;
+    }
+    out = static_cast<T>(i->get());
+  };
+}
+
+Handler string(Checker& c, std::string& out) {
+  return [&c, &out](const toml::node& n, const std::string& path) {
+    auto s = n.as_string();
+    if (!s) {
+      c.error(n.source(), fmt::format("{}: expected a string, got {}", path, typeName(n)));
+      return;
+    }
+    out = s->get();
+  };
+}
+
+Handler prefixList(Checker& c, std::vector<IpPrefix>& out) {
+  return [&c, &out](const toml::node& n, const std::string& path) {
+    auto arr = n.as_array();
+    if (!arr) {
+      c.error(n.source(), fmt::format("{}: expected an array of address ranges such as "
+                                      "[\"10.0.0.0/8\", \"fd00::/8\"], got {}",
+                                      path, typeName(n)));
+      return;
+    }
+    out.clear();
+    for (auto&& e : *arr) {
+      auto s = e.as_string();
+      auto p = s ? IpPrefix::parse(s->get()) : std::nullopt;
+      if (!p) {
+        c.error(e.source(), fmt::format("{}: expected an address range such as \"10.0.0.0/8\" "
+                                        "or \"2001:db8::/32\", got {}",
+                                        path, s ? "\"" + std::string(s->get()) + "\"" : typeName(e)));
+        continue;
+      }
+      out.push_back(*p);
+    }
+  };
+}
+
+Handler addrClassList(Checker& c, std::vector<AddrClass>& out) {
+  return [&c, &out](const toml::node& n, const std::string& path) {
+    auto arr = n.as_array();
+    std::string names;
+    for (size_t i = 1; i < size_t(AddrClass::kCount); ++i)
+      names += (names.empty() ? "" : ", ") + std::string(addrClassName(AddrClass(i)));
+    if (!arr) {
+      c.error(n.source(), fmt::format("{}: expected an array of class names ({})", path, names));
+      return;
+    }
+    out.clear();
+    for (auto&& e : *arr) {
+      auto s = e.as_string();
+      bool found = false;
+      for (size_t i = 1; s && i < size_t(AddrClass::kCount); ++i) {
+        if (addrClassName(AddrClass(i)) == s->get()) {
+          out.push_back(AddrClass(i));
+          found = true;
+        }
+      }
+      if (!found)
+        c.error(e.source(), fmt::format("{}: expected one of {}", path, names));
+    }
+  };
+}
+
+Handler table(Checker& c, std::function<std::vector<KeySpec>()> specs) {
+  return [&c, specs = std::move(specs)](const toml::node& n, const std::string& path) {
+    auto t = n.as_table();
+    if (!t) {
+      c.error(n.source(), fmt::format("{}: expected a table [{}], got {}", path, path, typeName(n)));
+      return;
+    }
+    walkTable(c, *t, path, specs());
+  };
+}
+
+}  // namespace
+
+Config defaultConfig() { return Config{}; }
+
+Result<Config> parseConfig(std::string_view text, const std::string& sourceName) {
+  toml::table root;
+  try {
+    root = toml::parse(text, sourceName);
+  } catch (const toml::parse_error& e) {
+    const auto& at = e.source().begin;
+    return Error{fmt::format("{}:{}:{}: {}", sourceName, at.line, at.column, e.description())};
+  }
+
+  Config cfg;
+  cfg.source = sourceName;
+  Checker c(sourceName);
+  auto& flow = cfg.engine.flow;
+  auto& to = flow.timeouts;
+  auto& geo = cfg.geo;
+
+  const std::vector<KeySpec> rootSpecs = {
+      {"network", table(c, [&] {
+         return std::vector<KeySpec>{
+             {"local_networks", prefixList(c, cfg.engine.localNetworks)},
+         };
+       })},
+      {"flow", table(c, [&] {
+         return std::vector<KeySpec>{
+             {"max_flows", integer(c, flow.maxFlows, 1, 100'000'000)},
+             {"fragment_slots", integer(c, flow.fragmentSlots, 16, 1 << 24)},
+             {"fragment_timeout", duration(c, flow.fragmentTimeout, false)},
+             {"timeouts", table(c, [&] {
+                return std::vector<KeySpec>{
+                    {"tcp_opening", duration(c, to.tcpOpening, false)},
+                    {"tcp_established", duration(c, to.tcpEstablished, false)},
+                    {"tcp_closed", duration(c, to.tcpClosed, false)},
+                    {"udp", duration(c, to.udp, false)},
+                    {"icmp", duration(c, to.icmp, false)},
+                    {"other", duration(c, to.other, false)},
+                    {"active", duration(c, to.active, true)},
+                };
+              })},
+         };
+       })},
+      {"geo", table(c, [&] {
+         return std::vector<KeySpec>{
+             {"country_db", string(c, geo.countryDb)},
+             {"asn_db", string(c, geo.asnDb)},
+             {"max_age_days", integer(c, geo.maxAgeDays, 1, 36500)},
+             {"cache_entries", integer(c, geo.cacheEntries, 16, 1 << 26)},
+             {"lookup_special", addrClassList(c, geo.lookupSpecial)},
+         };
+       })},
+  };
+  walkTable(c, root, "", rootSpecs);
+  if (!c.ok()) return Error{c.joined()};
+  return cfg;
+}
+
+Result<Config> loadConfig(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return Error{fmt::format("cannot read config {}: {}", path, std::strerror(errno))};
+  std::string text;
+  char buf[65536];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool bad = std::ferror(f) != 0;
+  std::fclose(f);
+  if (bad) return Error{fmt::format("cannot read config {}: read error", path)};
+  return parseConfig(text, path);
+}
+
+std::vector<std::string> defaultCountryDbPaths() {
+  std::vector<std::string> v;
+  if (const char* env = std::getenv("EGRESSMON_GEO_DIR"))
+    v.push_back(std::string(env) + "/geo-whois-asn-country.mmdb");
+  v.push_back("/var/lib/egressmon/geo-whois-asn-country.mmdb");
+  v.push_back("/var/lib/GeoIP/GeoLite2-Country.mmdb");
+  v.push_back("/usr/share/GeoIP/GeoLite2-Country.mmdb");
+  return v;
+}
+
+std::string resolveCountryDbPath(const GeoConfig& g) {
+  if (!g.countryDb.empty()) return g.countryDb;
+  for (const auto& p : defaultCountryDbPaths())
+    if (::access(p.c_str(), R_OK) == 0) return p;
+  return {};
+}
+
+}  // namespace egressmon

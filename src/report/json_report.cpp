@@ -1,0 +1,120 @@
+// The JSON form of the analyze report. Boost.JSON is compiled header-only here, once.
+#include <boost/json/src.hpp>
+#include <fmt/format.h>
+
+#include "egressmon/report/report.h"
+#include "rows.h"
+
+namespace egressmon {
+
+namespace {
+
+std::string tcpFlagsText(uint8_t f) {
+  std::string s;
+  if (f & kTcpSyn) s += 'S';
+  if (f & kTcpAck) s += 'A';
+  if (f & kTcpPsh) s += 'P';
+  if (f & kTcpFin) s += 'F';
+  if (f & kTcpRst) s += 'R';
+  return s;
+}
+
+boost::json::value dbJson(const GeoDb* db) {
+  if (db == nullptr) return nullptr;
+  const GeoDbInfo& i = db->info();
+  return boost::json::object{{"path", i.path},
+                             {"type", i.databaseType},
+                             {"schema", std::string(geoSchemaName(i.schema))},
+                             {"build_epoch", i.buildEpoch},
+                             {"build_time", formatRfc3339(TimeUs(i.buildEpoch) * kUsPerSec)},
+                             {"size_bytes", i.fileSize}};
+}
+
+}  // namespace
+
+std::string AnalyzeReport::toJson(const ReportContext& ctx) const {
+  using namespace report_detail;
+  boost::json::object doc;
+  doc["format_version"] = 1;
+  boost::json::array inputs;
+  for (const auto& i : ctx.inputs) inputs.emplace_back(i);
+  doc["inputs"] = std::move(inputs);
+  boost::json::array warnings;
+  for (const auto& w : ctx.warnings) warnings.emplace_back(w);
+  doc["warnings"] = std::move(warnings);
+  doc["databases"] = boost::json::object{
+      {"country", dbJson(ctx.geo ? ctx.geo->countryDb() : nullptr)},
+      {"asn", dbJson(ctx.geo ? ctx.geo->asnDb() : nullptr)}};
+
+  boost::json::array flows;
+  for (const auto& r : topRecords()) {
+    const FlowRow row = makeFlowRow(r, ctx.geo);
+    const Flow& f = r.flow;
+    const GeoInfo& g = f.remoteGeo;
+    boost::json::object remote{
+        {"ip", f.remoteAddr().toString()},
+        {"port", row.hasPorts ? boost::json::value(f.remotePort()) : boost::json::value(nullptr)},
+        {"country", row.country.empty() ? boost::json::value(nullptr) : boost::json::value(row.country)},
+        {"country_name", row.countryName},
+        {"registered_country", row.registeredCountry.empty() ? boost::json::value(nullptr)
+                                                             : boost::json::value(row.registeredCountry)},
+        {"anycast", (g.flags & GeoInfo::kAnycast) != 0},
+        {"address_class", row.addrClass},
+        {"asn", g.asn ? boost::json::value(g.asn) : boost::json::value(nullptr)},
+        {"as_org", row.asOrg.empty() ? boost::json::value(nullptr) : boost::json::value(row.asOrg)}};
+    boost::json::object local{
+        {"ip", f.localAddr().toString()},
+        {"port", row.hasPorts ? boost::json::value(f.localPort()) : boost::json::value(nullptr)}};
+    boost::json::object o{{"id", f.id},
+                          {"record", f.records},
+                          {"protocol", row.proto},
+                          {"protocol_number", f.key.proto},
+                          {"remote", std::move(remote)},
+                          {"local", std::move(local)},
+                          {"locality", std::string(localityName(f.locality))},
+                          {"initiator", row.initiator},
+                          {"initiator_guessed", f.initiatorGuessed()},
+                          {"state", std::string(flowStateName(f.state))},
+                          {"end_reason", std::string(endReasonName(r.reason))},
+                          {"first_seen", formatRfc3339(f.firstSeen)},
+                          {"last_seen", formatRfc3339(f.lastSeen)},
+                          {"duration_s", row.durationSec},
+                          {"bytes_out", f.bytesOut},
+                          {"bytes_in", f.bytesIn},
+                          {"packets_out", f.pktsOut},
+                          {"packets_in", f.pktsIn}};
+    if (f.key.proto == kProtoTcp) {
+      o["tcp_flags_out"] = tcpFlagsText(f.tcpFlagsOut);
+      o["tcp_flags_in"] = tcpFlagsText(f.tcpFlagsIn);
+    }
+    flows.push_back(std::move(o));
+  }
+  doc["flow_records_total"] = records_;
+  doc["flows"] = std::move(flows);
+
+  boost::json::array countries;
+  for (const auto& c : countryRows(*this)) {
+    countries.push_back(boost::json::object{
+        {"country", c.code.empty() ? boost::json::value(nullptr) : boost::json::value(c.code)},
+        {"name", c.name},
+        {"address_class", c.addrClass},
+        {"flows", c.totals.flows},
+        {"bytes_out", c.totals.bytesOut},
+        {"bytes_in", c.totals.bytesIn},
+        {"packets_out", c.totals.pktsOut},
+        {"packets_in", c.totals.pktsIn}});
+  }
+  doc["countries"] = std::move(countries);
+
+  boost::json::object stats;
+  boost::json::object skipped;
+  for (const auto& [name, value] : statRows(ctx)) {
+    if (name.rfind("skipped.", 0) == 0) skipped[name.substr(8)] = value;
+    else stats[name] = value;
+  }
+  stats["skipped"] = std::move(skipped);
+  doc["stats"] = std::move(stats);
+  return boost::json::serialize(doc);
+}
+
+}  // namespace egressmon

@@ -1,0 +1,188 @@
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "egressmon/decode/packet.h"
+#include "egressmon/report/report.h"
+#include "rows.h"
+
+namespace egressmon {
+
+namespace {
+bool byBytesGreater(const AnalyzeReport::Record& x, const AnalyzeReport::Record& y) {
+  if (x.flow.totalBytes() != y.flow.totalBytes()) return x.flow.totalBytes() > y.flow.totalBytes();
+  return x.flow.id < y.flow.id;  // deterministic order for equal sizes
+}
+}  // namespace
+
+AnalyzeReport::AnalyzeReport(size_t top) : top_(top) {}
+
+void AnalyzeReport::onFlowRecord(const Flow& flow, EndReason reason) {
+  ++records_;
+  CountryTotals& t = countries_[countryKey(flow.remoteGeo)];
+  if (flow.records == 0) ++t.flows;  // continuation records of one flow count once
+  t.bytesOut += flow.bytesOut;
+  t.bytesIn += flow.bytesIn;
+  t.pktsOut += flow.pktsOut;
+  t.pktsIn += flow.pktsIn;
+
+  if (top_ == 0) {
+    heap_.push_back({flow, reason});
+    return;
+  }
+  // byBytesGreater as the heap's "less" puts the smallest record on top.
+  if (heap_.size() < top_) {
+    heap_.push_back({flow, reason});
+    std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);
+  } else if (byBytesGreater(Record{flow, reason}, heap_.front())) {
+    std::pop_heap(heap_.begin(), heap_.end(), byBytesGreater);
+    heap_.back() = {flow, reason};
+    std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);
+  }
+}
+
+std::vector<AnalyzeReport::Record> AnalyzeReport::topRecords() const {
+  std::vector<Record> v = heap_;
+  std::sort(v.begin(), v.end(), byBytesGreater);
+  return v;
+}
+
+std::string humanBytes(uint64_t n) {
+  if (n < 1024) return fmt::format("{} B", n);
+  const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+  double v = double(n) / 1024.0;
+  size_t u = 0;
+  while (v >= 1024.0 && u + 1 < std::size(units)) {
+    v /= 1024.0;
+    ++u;
+  }
+  return fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::string protocolName(uint8_t proto) {
+  switch (proto) {
+    case kProtoTcp: return "tcp";
+    case kProtoUdp: return "udp";
+    case kProtoIcmp: return "icmp";
+    case kProtoIcmpv6: return "icmpv6";
+    case kProtoGre: return "gre";
+    case 2: return "igmp";
+    case 50: return "esp";
+    case 51: return "ah";
+    case 59: return "ipv6-nonxt";
+    case 89: return "ospf";
+    case 103: return "pim";
+    case 112: return "vrrp";
+    case 132: return "sctp";
+    default: return fmt::format("ip-{}", proto);
+  }
+}
+
+std::string endpointText(const IpAddress& a, uint16_t port, bool withPort) {
+  if (!withPort) return a.toString();
+  if (a.isV4()) return fmt::format("{}:{}", a.toString(), port);
+  return fmt::format("[{}]:{}", a.toString(), port);
+}
+
+std::string countryKey(const GeoInfo& g) {
+  if (!(g.flags & GeoInfo::kLookedUp) && g.cls != AddrClass::Public)
+    return fmt::format("special:{}", addrClassName(g.cls));
+  if (g.countryKnown()) return std::string(g.country.view());
+  return "unknown";
+}
+
+}  // namespace egressmon
+
+namespace egressmon::report_detail {
+
+FlowRow makeFlowRow(const AnalyzeReport::Record& r, const GeoResolver* geo) {
+  const Flow& f = r.flow;
+  FlowRow row;
+  row.flow = &f;
+  row.reason = r.reason;
+  row.hasPorts = f.key.proto == kProtoTcp || f.key.proto == kProtoUdp || f.key.proto == 132;
+  row.remote = endpointText(f.remoteAddr(), f.remotePort(), row.hasPorts);
+  row.local = endpointText(f.localAddr(), f.localPort(), row.hasPorts);
+  row.proto = protocolName(f.key.proto);
+  const GeoInfo& g = f.remoteGeo;
+  row.addrClass = std::string(addrClassName(g.cls));
+  if (g.countryKnown()) {
+    row.country = std::string(g.country.view());
+    row.countryName = std::string(countryName(g.country));
+  } else if (!(g.flags & GeoInfo::kLookedUp) && g.cls != AddrClass::Public) {
+    row.countryName = row.addrClass;
+  } else {
+    row.countryName = "unknown";
+  }
+  if (!g.registeredCountry.empty()) row.registeredCountry = std::string(g.registeredCountry.view());
+  if (geo != nullptr && g.asn != 0) row.asOrg = geo->asOrg(f.remoteAddr());
+  row.initiator = f.initiatorLocal() ? "local" : "remote";
+  row.durationSec = double(f.lastSeen - f.firstSeen) / double(kUsPerSec);
+  return row;
+}
+
+std::vector<CountryRow> countryRows(const AnalyzeReport& report) {
+  std::vector<CountryRow> rows;
+  for (const auto& [key, t] : report.countries()) {
+    CountryRow r;
+    r.key = key;
+    r.totals = t;
+    if (key.rfind("special:", 0) == 0) {
+      r.addrClass = key.substr(8);
+      r.name = r.addrClass;
+    } else if (key == "unknown") {
+      r.addrClass = "public";
+      r.name = "unknown";
+    } else {
+      r.code = key;
+      r.addrClass = "public";
+      r.name = std::string(countryName(CountryCode::fromString(key)));
+    }
+    rows.push_back(std::move(r));
+  }
+  std::sort(rows.begin(), rows.end(), [](const CountryRow& a, const CountryRow& b) {
+    if (a.totals.bytesOut != b.totals.bytesOut) return a.totals.bytesOut > b.totals.bytesOut;
+    return a.key < b.key;
+  });
+  return rows;
+}
+
+std::vector<std::pair<std::string, uint64_t>> statRows(const ReportContext& ctx) {
+  std::vector<std::pair<std::string, uint64_t>> v;
+  if (ctx.engine != nullptr) {
+    const EngineStats& e = *ctx.engine;
+    v.emplace_back("packets_read", e.packetsRead);
+    v.emplace_back("bytes_read", e.bytesRead);
+    v.emplace_back("packets_decoded", e.packetsDecoded);
+    v.emplace_back("packets_skipped", e.skippedTotal());
+    for (size_t i = 1; i < e.skipped.size(); ++i)
+      if (e.skipped[i] != 0)
+        v.emplace_back(std::string("skipped.") + decodeStatusName(DecodeStatus(i)), e.skipped[i]);
+    if (e.packetsUnsupportedLink != 0)
+      v.emplace_back("skipped.unsupported_link_type", e.packetsUnsupportedLink);
+    v.emplace_back("files_read", e.sourcesRead);
+    v.emplace_back("files_failed", e.sourcesFailed + e.sourcesUnsupported);
+  }
+  if (ctx.flows != nullptr) {
+    const FlowTableStats& f = *ctx.flows;
+    v.emplace_back("flows", f.flowsCreated);
+    v.emplace_back("flow_records", f.flowsEnded);
+    v.emplace_back("flows_idle_expired", f.idleExpired);
+    v.emplace_back("flow_records_active_timeout", f.activeRecords);
+    v.emplace_back("flows_evicted", f.evicted);
+    v.emplace_back("flows_peak", f.peakFlows);
+    v.emplace_back("fragments_matched", f.fragmentsMatched);
+    v.emplace_back("fragments_unmatched", f.fragmentsUnmatched);
+  }
+  if (ctx.geo != nullptr) {
+    const GeoResolverStats& g = ctx.geo->stats();
+    v.emplace_back("geo_lookups", g.lookups);
+    v.emplace_back("geo_cache_hits", g.cacheHits);
+    v.emplace_back("geo_db_lookups", g.dbLookups);
+    v.emplace_back("geo_db_errors", g.dbErrors);
+    v.emplace_back("geo_special", g.special);
+  }
+  return v;
+}
+
+}  // namespace egressmon::report_detail

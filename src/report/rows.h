@@ -1,0 +1,43 @@
+#pragma once
+// One row model shared by the text and JSON renderers, so both say the same thing.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "egressmon/report/report.h"
+
+namespace egressmon::report_detail {
+
+struct FlowRow {
+  const Flow* flow = nullptr;
+  EndReason reason = EndReason::EndOfInput;
+  bool hasPorts = false;
+  std::string remote;       // "addr:port"
+  std::string local;
+  std::string proto;
+  std::string country;      // "DE", or "" when unknown / special
+  std::string countryName;  // "Germany", "unknown", "private", ...
+  std::string registeredCountry;
+  std::string addrClass;    // "public", "private", ...
+  std::string asOrg;
+  std::string initiator;    // "local" or "remote"
+  double durationSec = 0;
+};
+
+FlowRow makeFlowRow(const AnalyzeReport::Record& r, const GeoResolver* geo);
+
+struct CountryRow {
+  std::string key;
+  std::string code;   // "" for unknown / special
+  std::string name;
+  std::string addrClass;
+  CountryTotals totals;
+};
+
+/// Country summary rows, most bytes sent first.
+std::vector<CountryRow> countryRows(const AnalyzeReport& report);
+
+/// Statistics as (stable name, value) pairs; decode skip reasons are "skipped.<reason>".
+std::vector<std::pair<std::string, uint64_t>> statRows(const ReportContext& ctx);
+
+}  // namespace egressmon::report_detail
