@@ -12,3 +12,9 @@ if(EGRESSMON_SANITIZE)
     -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
   target_link_options(egressmon_build_flags INTERFACE -fsanitize=address,undefined)
 endif()
+if(EGRESSMON_FUZZ)
+  # Coverage instrumentation for every library the fuzz targets link, plus ASan+UBSan.
+  target_compile_options(egressmon_build_flags INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  target_link_options(egressmon_build_flags INTERFACE -fsanitize=address,undefined)
+endif()

@@ -270,7 +270,7 @@ Result<Config> loadConfig(const std::string& path) {
 
 std::vector<std::string> defaultCountryDbPaths() {
   std::vector<std::string> v;
-  if (const char* env = std::getenv("EGRESSMON_GEO_DIR"))
+  if (const char* env = std::getenv("EGRESSMON_GEO_DIR"); env != nullptr && *env != 0)
     v.push_back(std::string(env) + "/geo-whois-asn-country.mmdb");
   v.push_back("/var/lib/egressmon/geo-whois-asn-country.mmdb");
   v.push_back("/var/lib/GeoIP/GeoLite2-Country.mmdb");

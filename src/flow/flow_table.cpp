@@ -168,7 +168,11 @@ void FlowTable::listPushBack(TimeoutClass c, uint32_t idx) {
   List& l = lists_[size_t(c)];
   Flow& f = at(idx);
   f.tclass = c;
+  // Queue times must not decrease along a list (expiry stops at the first live head). When
+  // packet time went backwards (merged captures), the flow takes the tail's time: its expiry
+  // is then late by at most that skew, never early.
   f.queuedSec = toSec(f.lastSeen);
+  if (l.tail != kNil && at(l.tail).queuedSec > f.queuedSec) f.queuedSec = at(l.tail).queuedSec;
   f.lruPrev = l.tail;
   f.lruNext = kNil;
   if (l.tail != kNil) at(l.tail).lruNext = idx;
