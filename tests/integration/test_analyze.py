@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `egressmon analyze` on fixture captures and fixture databases.
+
+The captures come from tests/fixtures/make-captures.py, which also writes the flows each must
+yield; the databases from tests/fixtures/make-mmdb.pl (MaxMind's own writer). Run by CTest:
+  test_analyze.py --egressmon BIN --source-dir DIR [--gen BIN]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ARGS = None
+WORK = None
+
+
+def run(*args, check=True):
+    p = subprocess.run([ARGS.egressmon, *args], capture_output=True, text=True, timeout=300)
+    if check and p.returncode != 0:
+        raise AssertionError("egressmon %s exited %d: %s" % (" ".join(args), p.returncode, p.stderr))
+    return p
+
+
+def analyze_json(*files, config=None, extra=()):
+    cfg = config or os.path.join(WORK, "lab.toml")
+    p = run("analyze", "--json", "--top", "0", "-q", "--config", cfg, *extra, *files)
+    return json.loads(p.stdout)
+
+
+def flow_key(f):
+    return (f["local"]["ip"], f["local"]["port"], f["remote"]["ip"], f["remote"]["port"], f["protocol"])
+
+
+def setUpModule():
+    global WORK
+    WORK = tempfile.mkdtemp(prefix="egressmon-it-")
+    src = ARGS.source_dir
+    subprocess.run([sys.executable, os.path.join(src, "tests/fixtures/make-captures.py"), WORK], check=True)
+    for schema, name in (("maxmind-country", "country.mmdb"), ("maxmind-asn", "asn.mmdb"),
+                         ("flat-country", "flat-country.mmdb")):
+        subprocess.run(["perl", os.path.join(src, "tests/fixtures/make-mmdb.pl"), "--schema", schema,
+                        "--out", os.path.join(WORK, name)], check=True)
+    with open(os.path.join(WORK, "lab.toml"), "w") as f:
+        f.write("""
+[network]
+local_networks = ["192.0.2.0/24", "2001:db8::/48", "192.168.0.0/16"]
+[geo]
+country_db = "%s/country.mmdb"
+asn_db = "%s/asn.mmdb"
+lookup_special = ["documentation"]
+""" % (WORK, WORK))
+
+
+def tearDownModule():
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+class FixtureCaptures(unittest.TestCase):
+    def check_against_expectation(self, doc, expect):
+        got = {flow_key(f): f for f in doc["flows"]}
+        want = {(e["local_ip"], e["local_port"], e["remote_ip"], e["remote_port"], e["protocol"]): e
+                for e in expect["flows"]}
+        self.assertEqual(sorted(got, key=str), sorted(want, key=str))
+        for k, e in want.items():
+            f = got[k]
+            with self.subTest(flow=k):
+                for field in ("bytes_out", "bytes_in", "packets_out", "packets_in"):
+                    self.assertEqual(f[field], e[field], field)
+                self.assertEqual(f["initiator"], e["initiator"])
+                self.assertEqual(f["initiator_guessed"], e["initiator_guessed"])
+                self.assertEqual(f["remote"]["country"], e["country"])
+                self.assertEqual(f["state"], e["state"])
+                self.assertEqual(f["locality"], e.get("locality", "local_remote"))
+        self.assertEqual(doc["stats"]["packets_read"], expect["packets_read"])
+        self.assertEqual(doc["stats"]["skipped"], expect["skipped"])
+
+    def test_basic_capture_gives_exact_flows_bytes_and_countries(self):
+        doc = analyze_json(os.path.join(WORK, "basic.pcap"))
+        with open(os.path.join(WORK, "basic.expect.json")) as f:
+            expect = json.load(f)
+        self.check_against_expectation(doc, expect)
+        by_ip = {f["remote"]["ip"]: f for f in doc["flows"]}
+        us = by_ip["198.51.100.200"]["remote"]
+        self.assertEqual((us["country"], us["registered_country"], us["country_name"]),
+                         ("US", "IE", "United States"))
+        self.assertTrue(by_ip["203.0.113.130"]["remote"]["anycast"])
+        unknown = by_ip["203.0.113.200"]["remote"]
+        self.assertEqual((unknown["country"], unknown["country_name"]), (None, "unknown"))
+        lan = by_ip["192.168.1.1"]["remote"]
+        self.assertEqual((lan["country"], lan["address_class"]), (None, "private"))
+        de = by_ip["198.51.100.20"]["remote"]
+        self.assertEqual((de["asn"], de["as_org"]), (64500, "Example Networks DE"))
+        self.assertEqual(doc["stats"]["fragments_matched"], 2)
+        # The summary by country adds up the flows above.
+        countries = {c["country"] or c["name"]: c for c in doc["countries"]}
+        self.assertEqual(countries["DE"]["flows"], 3)
+        self.assertEqual(countries["DE"]["bytes_out"],
+                         sum(f["bytes_out"] for f in doc["flows"] if f["remote"]["country"] == "DE"))
+        self.assertEqual(countries["unknown"]["flows"], 1)
+        self.assertEqual(countries["private"]["flows"], 1)
+        self.assertEqual(doc["databases"]["country"]["schema"], "maxmind_country")
+
+    def test_pcapng_gives_the_same_answer_as_pcap(self):
+        a = analyze_json(os.path.join(WORK, "basic.pcap"))
+        b = analyze_json(os.path.join(WORK, "basic.pcapng"))
+        self.assertEqual(a["flows"], b["flows"])
+        self.assertEqual(a["countries"], b["countries"])
+
+    def test_every_supported_link_type(self):
+        for lt in ("en10mb", "linux_sll", "linux_sll2", "raw", "ipv4", "ipv6", "null", "loop"):
+            with self.subTest(link=lt):
+                doc = analyze_json(os.path.join(WORK, "link-%s.pcap" % lt))
+                with open(os.path.join(WORK, "link-%s.expect.json" % lt)) as f:
+                    self.check_against_expectation(doc, json.load(f))
+
+    def test_unsupported_link_type_is_reported_once_and_skipped(self):
+        p = run("analyze", "--json", "--config", os.path.join(WORK, "lab.toml"),
+                os.path.join(WORK, "link-unsupported.pcap"), os.path.join(WORK, "link-en10mb.pcap"))
+        doc = json.loads(p.stdout)
+        self.assertEqual(p.stderr.count("unsupported link type"), 1, p.stderr)
+        self.assertIn("IEEE802_11 (105)", p.stderr)
+        self.assertEqual(doc["stats"]["skipped"]["unsupported_link_type"], 3)
+        self.assertEqual(len(doc["flows"]), 1)  # the second file still ran
+        self.assertEqual(len(doc["warnings"]), 1)
+
+    def test_several_files_in_one_run(self):
+        doc = analyze_json(os.path.join(WORK, "basic.pcap"), os.path.join(WORK, "link-raw.pcap"))
+        self.assertEqual(doc["stats"]["files_read"], 2)
+        self.assertEqual(len(doc["flows"]), 11)
+        self.assertEqual(doc["inputs"], [os.path.join(WORK, "basic.pcap"), os.path.join(WORK, "link-raw.pcap")])
+
+    def test_flat_country_schema(self):
+        cfg = os.path.join(WORK, "flat.toml")
+        with open(cfg, "w") as f:
+            f.write('[network]\nlocal_networks = ["192.0.2.0/24", "2001:db8::/48"]\n'
+                    '[geo]\ncountry_db = "%s/flat-country.mmdb"\nlookup_special = ["documentation"]\n' % WORK)
+        doc = analyze_json(os.path.join(WORK, "basic.pcap"), config=cfg)
+        by_ip = {f["remote"]["ip"]: f["remote"] for f in doc["flows"]}
+        self.assertEqual(by_ip["198.51.100.20"]["country"], "DE")
+        self.assertEqual(by_ip["198.51.100.200"]["registered_country"], None)
+        self.assertEqual(doc["databases"]["country"]["schema"], "flat_country")
+
+    def test_without_lookup_special_documentation_addresses_are_not_geolocated(self):
+        cfg = os.path.join(WORK, "nolab.toml")
+        with open(cfg, "w") as f:
+            f.write('[network]\nlocal_networks = ["192.0.2.0/24", "2001:db8::/48"]\n'
+                    '[geo]\ncountry_db = "%s/country.mmdb"\n' % WORK)
+        doc = analyze_json(os.path.join(WORK, "basic.pcap"), config=cfg)
+        for f in doc["flows"]:
+            if f["remote"]["ip"].startswith("198.51.100."):
+                self.assertEqual(f["remote"]["country"], None)
+                self.assertEqual(f["remote"]["address_class"], "documentation")
+
+
+class TextOutput(unittest.TestCase):
+    def test_tables_are_aligned_and_use_human_units(self):
+        p = run("analyze", "-q", "--config", os.path.join(WORK, "lab.toml"), os.path.join(WORK, "basic.pcap"))
+        lines = p.stdout.splitlines()
+        start = lines.index(next(l for l in lines if l.startswith("REMOTE")))
+        header = lines[start]
+        rows = []
+        for l in lines[start + 1:]:
+            if not l or l.startswith("  "):
+                break
+            rows.append(l)
+        self.assertEqual(len(rows), 10)
+        # Right-aligned numeric columns end at the same position as their header.
+        end = header.index("BYTES OUT") + len("BYTES OUT")
+        for r in rows:
+            self.assertRegex(r[:end], r"(\d B|\d\.\d [KMG]iB)$")
+        self.assertTrue(any(r.startswith("198.51.100.20:443") and " DE " in r for r in rows))
+        self.assertTrue(any("US/IE" in r for r in rows))
+        self.assertTrue(any("(private)" in r for r in rows))
+        self.assertIn("By remote country", p.stdout)
+        self.assertRegex(p.stdout, r"DE\s+Germany\s+3\s")
+        with open(os.path.join(WORK, "basic.expect.json")) as f:
+            packets = json.load(f)["packets_read"]
+        self.assertRegex(p.stdout, r"packets_read\s+%d\n" % packets)
+        self.assertRegex(p.stdout, r"KiB")
+
+    def test_top_limits_the_flow_table(self):
+        doc = analyze_json(os.path.join(WORK, "basic.pcap"), extra=("--top", "3"))
+        self.assertEqual(len(doc["flows"]), 3)
+        self.assertEqual(doc["flow_records_total"], 10)
+        sizes = [f["bytes_out"] + f["bytes_in"] for f in doc["flows"]]
+        self.assertEqual(sizes, sorted(sizes, reverse=True))
+
+
+class Errors(unittest.TestCase):
+    def expect_usage_error(self, args, pattern):
+        p = run(*args, check=False)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertEqual(p.stdout, "")
+        self.assertRegex(p.stderr, pattern)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
+
+    def test_missing_capture(self):
+        self.expect_usage_error(["analyze", "/nonexistent.pcap"], r"cannot read capture /nonexistent.pcap")
+
+    def test_not_a_capture(self):
+        path = os.path.join(WORK, "lab.toml")
+        self.expect_usage_error(["analyze", path], r"cannot read capture .*lab.toml: ")
+
+    def test_unknown_option_and_missing_file_argument(self):
+        self.expect_usage_error(["analyze", "--frobnicate", "x.pcap"], r"unknown option '--frobnicate'")
+        self.expect_usage_error(["analyze"], r"no capture file given")
+        self.expect_usage_error(["analyze", "--top", "many", "x"], r"--top needs a whole number")
+        self.expect_usage_error(["frobnicate"], r"unknown command 'frobnicate'")
+
+    def test_bad_config_names_file_and_line(self):
+        cfg = os.path.join(WORK, "bad.toml")
+        with open(cfg, "w") as f:
+            f.write("[flow]\n\nmax_flows = \"lots\"\n")
+        self.expect_usage_error(["analyze", "--config", cfg, os.path.join(WORK, "basic.pcap")],
+                                re.escape(cfg) + r":3:13: flow.max_flows: expected an integer")
+
+    def test_missing_or_corrupt_database_names_the_path(self):
+        self.expect_usage_error(["analyze", "--country-db", "/nonexistent/c.mmdb", os.path.join(WORK, "basic.pcap")],
+                                r"/nonexistent/c.mmdb")
+        self.expect_usage_error(["analyze", "--country-db", os.path.join(WORK, "basic.pcap"),
+                                 os.path.join(WORK, "basic.pcap")], r"basic.pcap")
+
+    def test_asn_database_given_as_country_database(self):
+        self.expect_usage_error(["analyze", "--country-db", os.path.join(WORK, "asn.mmdb"),
+                                 os.path.join(WORK, "basic.pcap")], r"is an ASN database")
+
+    def test_help_and_version(self):
+        p = run("--help")
+        self.assertIn("analyze FILE...", p.stdout)
+        p = run("analyze", "--help")
+        self.assertIn("--json", p.stdout)
+        p = run("--version")
+        self.assertRegex(p.stdout, r"^egressmon \d+\.\d+\.\d+")
+
+
+class RealDatabase(unittest.TestCase):
+    """Country answers on public addresses agree with mmdblookup on the installed default DB."""
+
+    def test_sample_agrees_with_mmdblookup(self):
+        db = None
+        for d in (os.environ.get("EGRESSMON_GEO_DIR"), "/var/lib/egressmon"):
+            if d and os.path.exists(os.path.join(d, "geo-whois-asn-country.mmdb")):
+                db = os.path.join(d, "geo-whois-asn-country.mmdb")
+                break
+        if db is None:
+            self.skipTest("default country DB not installed (scripts/install-geodb.sh)")
+        if not ARGS.gen:
+            self.skipTest("egressmon-gen-capture not built")
+        cap = os.path.join(WORK, "public.pcap")
+        subprocess.run([ARGS.gen, "--packets", "20000", "--concurrent", "2000", "--out", cap],
+                       check=True, capture_output=True, timeout=120)
+        p = run("analyze", "--json", "--top", "0", "-q", "--country-db", db, cap)
+        flows = json.loads(p.stdout)["flows"]
+        public = [f for f in flows if f["remote"]["address_class"] == "public"]
+        self.assertGreater(len(public), 100)
+        sample = public[:: max(1, len(public) // 60)][:60]
+        for f in sample:
+            ip = f["remote"]["ip"]
+            out = subprocess.run(["mmdblookup", "--file", db, "--ip", ip, "country_code"],
+                                 capture_output=True, text=True).stdout
+            m = re.search(r'"([A-Z]{2})"', out)
+            with self.subTest(ip=ip):
+                self.assertEqual(f["remote"]["country"], m.group(1) if m else None)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--egressmon", required=True)
+    ap.add_argument("--source-dir", required=True)
+    ap.add_argument("--gen")
+    ARGS, rest = ap.parse_known_args()
+    unittest.main(argv=[sys.argv[0], "-v", *rest])
