@@ -157,6 +157,40 @@ class FixtureCaptures(unittest.TestCase):
                 self.assertEqual(f["remote"]["address_class"], "documentation")
 
 
+class JsonFieldNames(unittest.TestCase):
+    """Pins the documented field names (docs/analyze-json.md): renaming one breaks scripts."""
+
+    def test_field_names_are_stable(self):
+        doc = analyze_json(os.path.join(WORK, "basic.pcap"))
+        self.assertEqual(set(doc), {"format_version", "inputs", "warnings", "databases",
+                                    "flow_records_total", "flows", "countries", "stats"})
+        self.assertEqual(doc["format_version"], 1)
+        self.assertEqual(set(doc["databases"]), {"country", "asn"})
+        self.assertEqual(set(doc["databases"]["country"]),
+                         {"path", "type", "schema", "build_epoch", "build_time", "size_bytes"})
+        tcp = next(f for f in doc["flows"] if f["protocol"] == "tcp")
+        udp = next(f for f in doc["flows"] if f["protocol"] == "udp")
+        common = {"id", "record", "protocol", "protocol_number", "remote", "local", "locality",
+                  "initiator", "initiator_guessed", "state", "end_reason", "first_seen",
+                  "last_seen", "duration_s", "bytes_out", "bytes_in", "packets_out", "packets_in"}
+        self.assertEqual(set(tcp), common | {"tcp_flags_out", "tcp_flags_in"})
+        self.assertEqual(set(udp), common)
+        self.assertEqual(set(tcp["remote"]), {"ip", "port", "country", "country_name",
+                                              "registered_country", "anycast", "address_class",
+                                              "asn", "as_org"})
+        self.assertEqual(set(tcp["local"]), {"ip", "port"})
+        self.assertEqual(set(doc["countries"][0]), {"country", "name", "address_class", "flows",
+                                                    "bytes_out", "bytes_in", "packets_out",
+                                                    "packets_in"})
+        self.assertTrue({"packets_read", "bytes_read", "packets_decoded", "packets_skipped",
+                         "skipped", "files_read", "files_failed", "flows", "flow_records",
+                         "flows_idle_expired", "flow_records_active_timeout", "flows_evicted",
+                         "flows_peak", "fragments_matched", "fragments_unmatched", "geo_lookups",
+                         "geo_cache_hits", "geo_db_lookups", "geo_db_errors",
+                         "geo_special"} == set(doc["stats"]))
+        self.assertRegex(tcp["first_seen"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
 class TextOutput(unittest.TestCase):
     def test_tables_are_aligned_and_use_human_units(self):
         p = run("analyze", "-q", "--config", os.path.join(WORK, "lab.toml"), os.path.join(WORK, "basic.pcap"))
