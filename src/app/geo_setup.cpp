@@ -28,11 +28,8 @@ Result<GeoSetup> openGeo(const GeoConfig& cfg) {
         "Install one with scripts/install-geodb.sh or set [geo] country_db",
         tried));
   } else {
-    auto db = GeoDb::open(countryPath);
+    auto db = GeoDb::open(countryPath, GeoDbRole::Country);
     if (!db) return db.error();
-    if (db.value()->isAsn())
-      return Error{fmt::format("{} is an ASN database ({}); [geo] country_db needs a country "
-                               "database", countryPath, geoSchemaName(db.value()->info().schema))};
     logDb("country", *db.value());
     const int64_t age = db.value()->ageDays(int64_t(std::time(nullptr)));
     if (age > cfg.maxAgeDays)
@@ -42,11 +39,8 @@ Result<GeoSetup> openGeo(const GeoConfig& cfg) {
     s.country = std::move(db).value();
   }
   if (!cfg.asnDb.empty()) {
-    auto db = GeoDb::open(cfg.asnDb);
+    auto db = GeoDb::open(cfg.asnDb, GeoDbRole::Asn);
     if (!db) return db.error();
-    if (!db.value()->isAsn())
-      return Error{fmt::format("{} is not an ASN database ({}); [geo] asn_db needs one",
-                               cfg.asnDb, geoSchemaName(db.value()->info().schema))};
     logDb("ASN", *db.value());
     s.asn = std::move(db).value();
   }

@@ -24,7 +24,27 @@ struct CountryCode {
 };
 
 /// English short name of an ISO 3166-1 alpha-2 code ("DE" -> "Germany"); "" if unknown.
+/// Also knows the user-assigned "XK" (Kosovo) that GeoNames-based databases emit. Thread-safe.
 std::string_view countryName(CountryCode cc);
+
+/// Continents as GeoNames and MaxMind assign them (Russia and Cyprus Europe, Turkey Asia).
+enum class Continent : uint8_t {
+  Africa,
+  Antarctica,
+  Asia,
+  Europe,
+  NorthAmerica,
+  Oceania,
+  SouthAmerica,
+  Unknown,
+};
+/// The continent of a country; Unknown for an empty or unknown code. O(1), thread-safe.
+Continent continentOf(CountryCode cc);
+/// Two-letter continent code as in GeoIP2 ("AF", "AN", "AS", "EU", "NA", "OC", "SA");
+/// "" for Unknown.
+std::string_view continentCode(Continent c);
+/// English continent name ("North America"); "" for Unknown.
+std::string_view continentName(Continent c);
 
 /// What is known of one address. Fixed size (12 bytes) so flows can hold it inline.
 struct GeoInfo {
@@ -53,6 +73,14 @@ enum class GeoSchema : uint8_t {
 };
 std::string_view geoSchemaName(GeoSchema s);
 
+/// What a caller means to use a file for. Decides which schema wins when a file carries both
+/// country and ASN data (IPinfo lite does), and words the errors ("country database ...").
+enum class GeoDbRole : uint8_t {
+  Any,      // prefer the schema database_type suggests, then country
+  Country,  // must carry country data
+  Asn,      // must carry ASN data
+};
+
 /// Metadata read from the file at open.
 struct GeoDbInfo {
   std::string path;
@@ -64,13 +92,17 @@ struct GeoDbInfo {
   GeoSchema schema = GeoSchema::Unknown;
 };
 
-/// One open .mmdb file. Not copyable; movable. lookup() is const and safe from one thread
-/// at a time per instance (libmaxminddb itself is read-only after open).
+/// One open .mmdb file. Neither copyable nor movable: held by unique_ptr / shared_ptr.
+/// lookup() is const and safe from one thread at a time per instance (libmaxminddb itself is
+/// read-only after open).
 class GeoDb {
 public:
   /// Opens and inspects the file. Fails with a message naming the path when the file is
   /// missing, unreadable, not an MMDB, or of a schema we cannot read.
   static Result<std::unique_ptr<GeoDb>> open(const std::string& path);
+  /// As open(path), for a given role: a file without data for the role is rejected
+  /// ("... is an ASN database (maxmind_asn), not a country database").
+  static Result<std::unique_ptr<GeoDb>> open(const std::string& path, GeoDbRole role);
   ~GeoDb();
   GeoDb(const GeoDb&) = delete;
   GeoDb& operator=(const GeoDb&) = delete;
@@ -80,6 +112,7 @@ public:
 
   /// Country schemas: fills country, registeredCountry, kFound, kAnycast.
   /// ASN schemas: fills asn and kAsnFound. Returns false on a lookup error (counted by caller).
+  /// An IPv6 address in an IPv4-only file is "no record", not an error. Allocates nothing.
   bool lookup(const IpAddress& a, GeoInfo& out) const;
   /// ASN schemas: the organisation for an address (report time, not the packet path).
   std::string lookupOrg(const IpAddress& a) const;
@@ -95,7 +128,8 @@ private:
 };
 
 struct GeoResolverConfig {
-  size_t cacheEntries = 65536;              // bounded per-address cache (rounded to a power of 2)
+  size_t cacheEntries = 65536;              // bounded per-address cache (rounded up to a power of
+                                            // 2, at most 1<<22; 0 disables the cache)
   std::vector<AddrClass> lookupSpecial;     // special classes still looked up (lab setups)
 };
 
