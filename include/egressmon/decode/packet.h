@@ -43,6 +43,7 @@ enum class DecodeStatus : uint8_t {
   TruncatedIcmp,         // shorter than the ICMP header we need
   TunnelTooDeep,         // IP-in-IP nested beyond the limit
   UnknownIpVersion,      // DLT_RAW/NULL/LOOP payload that is neither IPv4 nor IPv6
+  TruncatedGre,          // GRE cut before its protocol type, or before the options of a tunnel
   kCount
 };
 
