@@ -46,6 +46,14 @@ enum class DnsStatus : uint8_t {
 const char* dnsStatusName(DnsStatus s);
 
 /// Parses a DNS message as carried in UDP (TCP callers strip the 2-byte length first).
+/// Any thread; no allocation; never throws. Answers are IN-class A/AAAA records owned by qname
+/// or a chain name (at most kMaxAnswers kept); CNAMEs may come in any order (up to 32 that
+/// come before the record naming their owner are kept for a second look). A message cut
+/// inside the answers is Ok with truncatedMessage. A bad name anywhere up to the last answer
+/// fails the message: a pointer that leads back to a pointer already followed (or to itself)
+/// or more than 16 jumps is PointerLoop; any other forward pointer, or one past the end, is
+/// BadPointer. Without a question the result is Ok with no answers. On failure `out` holds
+/// what was read before the fault.
 DnsStatus parseDnsResponse(const uint8_t* msg, size_t len, DnsResponse& out);
 
 }  // namespace egressmon

@@ -6,6 +6,10 @@
 
 namespace egressmon {
 
+/// The request line and headers must end within this many bytes of the stream, or the request
+/// is Malformed (servers commonly cap the header section at 8 KiB).
+inline constexpr size_t kHttpMaxHeaderBytes = 8192;
+
 struct HttpRequestInfo {
   static constexpr size_t kMaxHost = 255;
   char host[kMaxHost + 1] = {};  // lower-cased, port stripped, NUL-terminated
@@ -24,10 +28,14 @@ enum class HttpStatus : uint8_t {
 };
 const char* httpStatusName(HttpStatus s);
 
-/// True when the first bytes look like an HTTP/1.x request method ("GET ", "POST ", ...).
+/// True when the first bytes look like an HTTP/1.x request method ("GET ", "POST ", ...);
+/// false while fewer bytes than "METHOD " have arrived. Case-sensitive (RFC 9112).
 bool looksLikeHttpRequest(const uint8_t* p, size_t len);
 
-/// Parses the request line and headers at the start of a client stream prefix.
+/// Parses the request line and headers at the start of a client stream prefix. The host comes
+/// from an absolute-form (or CONNECT authority-form) request target when there is one (RFC 9112
+/// §3.2.2: it overrides Host), else from the Host header. `method` is set once a known method
+/// is seen, even on NeedMore; the host only on Ok. Any thread; no allocation; never throws.
 HttpStatus parseHttpRequest(const uint8_t* stream, size_t len, HttpRequestInfo& out);
 
 }  // namespace egressmon
