@@ -1,5 +1,7 @@
 #include "egressmon/engine/engine.h"
 
+#include <cstring>
+
 #include "egressmon/geo/geo.h"
 
 namespace egressmon {
@@ -11,7 +13,15 @@ uint64_t EngineStats::skippedTotal() const {
 }
 
 Engine::Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink)
-    : local_(cfg.localNetworks), geo_(geo), sink_(sink), table_(cfg.flow, local_, *this) {}
+    : local_(cfg.localNetworks),
+      geo_(geo),
+      sink_(sink),
+      table_(cfg.flow, local_, *this) {
+  for (Stage& st : stages_) {
+    st.pending = std::make_unique<Pending[]>(kBatch);
+    st.arena = std::make_unique<uint8_t[]>(kArenaBytes);
+  }
+}
 
 Engine::~Engine() = default;
 
@@ -23,7 +33,6 @@ Status Engine::run(PacketSource& src) {
   ++stats_.sourcesRead;
   const auto link = src.linkType();
   RawPacket raw;
-  PacketView view;
   if (!link) {
     // Count what we skip so the statistics still add up, then report once.
     uint64_t n = 0;
@@ -41,25 +50,56 @@ Status Engine::run(PacketSource& src) {
       stats_.bytesRead += raw.wireLen;
       if (stats_.firstPacket == 0 || raw.ts < stats_.firstPacket) stats_.firstPacket = raw.ts;
       if (raw.ts > stats_.lastPacket) stats_.lastPacket = raw.ts;
-      view.ts = raw.ts;
-      const DecodeStatus st = decodePacket(*link, raw.data, raw.capLen, raw.wireLen, view);
+      const uint32_t capLen = raw.capLen < kArenaBytes ? raw.capLen : uint32_t(kArenaBytes);
+      if (capLen > kArenaBytes - stages_[filling_].used) rotate();
+      Stage& stage = stages_[filling_];
+      uint8_t* copy = stage.arena.get() + stage.used;
+      std::memcpy(copy, raw.data, capLen);
+      Pending& pd = stage.pending[stage.len];
+      pd.view.ts = raw.ts;
+      const DecodeStatus st = decodePacket(*link, copy, capLen, raw.wireLen, pd.view);
       if (st != DecodeStatus::Ok) {
         ++stats_.skipped[size_t(st)];
-        table_.advance(raw.ts);
         continue;
       }
-      view.ts = raw.ts;
+      pd.view.ts = raw.ts;
+      pd.keyed = FlowTable::prepare(pd.view, pd.key);
+      // The index slot's miss overlaps with reading and decoding the rest of the batch.
+      if (pd.keyed) table_.prefetchIndex(pd.key.hash);
+      stage.used += (capLen + 7u) & ~size_t(7);  // keep copies 8-byte aligned
       ++stats_.packetsDecoded;
-      table_.onPacket(view);
+      if (++stage.len == kBatch) rotate();
     } else if (r == PacketSource::Next::Timeout) {
-      continue;
+      drain();
     } else if (r == PacketSource::Next::End) {
+      drain();
+      table_.advance(stats_.lastPacket);
       return Ok{};
     } else {
+      drain();
       ++stats_.sourcesFailed;
       return Error{src.name() + ": read error: " + src.lastError()};
     }
   }
+}
+
+void Engine::count(Stage& st) {
+  for (size_t i = 0; i < st.len; ++i) table_.onPacket(st.pending[i].view, st.pending[i].key);
+  st.len = 0;
+  st.used = 0;
+}
+
+void Engine::rotate() {
+  Stage& filled = stages_[filling_];
+  for (size_t i = 0; i < filled.len; ++i)
+    if (filled.pending[i].keyed) table_.prefetchFlow(filled.pending[i].key.hash);
+  filling_ ^= 1;
+  count(stages_[filling_]);  // the older batch, prefetched one batch ago
+}
+
+void Engine::drain() {
+  count(stages_[filling_ ^ 1]);
+  count(stages_[filling_]);
 }
 
 void Engine::finish() { table_.flushAll(); }

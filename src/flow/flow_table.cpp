@@ -9,6 +9,28 @@ namespace {
 
 constexpr uint32_t kInitialIndexSlots = 4096;
 
+uint64_t loadBe64(const uint8_t* b) {
+  uint64_t v;
+  std::memcpy(&v, b, 8);
+  return __builtin_bswap64(v);
+}
+
+int compareAddr(const IpAddress& x, const IpAddress& y) {
+  const uint64_t x0 = loadBe64(x.data()), y0 = loadBe64(y.data());
+  if (x0 != y0) return x0 < y0 ? -1 : 1;
+  const uint64_t x1 = loadBe64(x.data() + 8), y1 = loadBe64(y.data() + 8);
+  if (x1 != y1) return x1 < y1 ? -1 : 1;
+  return 0;
+}
+
+// Whole-key equality as five 64-bit words (padding is always zero).
+bool sameKey(const FlowKey& x, const FlowKey& y) {
+  uint64_t a[5], b[5];
+  std::memcpy(a, &x, sizeof a);
+  std::memcpy(b, &y, sizeof b);
+  return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
+}
+
 uint32_t fold(uint64_t h) { return uint32_t(h ^ (h >> 32)); }
 
 uint32_t toSec(TimeUs t) { return t <= 0 ? 0u : uint32_t(t / kUsPerSec); }
@@ -68,7 +90,7 @@ struct FlowTable::FragEntry {
 FlowTable::FlowTable(FlowTableConfig cfg, const LocalNetworks& local, FlowObserver& observer)
     : cfg_(cfg), local_(local), observer_(observer) {
   if (cfg_.maxFlows == 0) cfg_.maxFlows = 1;
-  index_.assign(kInitialIndexSlots, Slot{0, kNil});
+  index_ = HugeArray<Slot>(kInitialIndexSlots);
   indexMask_ = kInitialIndexSlots - 1;
   uint32_t fragSlots = 1;
   while (fragSlots < cfg_.fragmentSlots) fragSlots <<= 1;
@@ -78,7 +100,7 @@ FlowTable::FlowTable(FlowTableConfig cfg, const LocalNetworks& local, FlowObserv
 FlowTable::~FlowTable() = default;
 
 size_t FlowTable::memoryBytes() const {
-  return chunks_.size() * kChunkSize * sizeof(Flow) + index_.capacity() * sizeof(Slot) +
+  return chunks_.size() * kChunkSize * sizeof(Flow) + index_.size() * sizeof(Slot) +
          frags_.capacity() * sizeof(FragEntry);
 }
 
@@ -102,7 +124,7 @@ uint32_t FlowTable::find(const FlowKey& k, uint32_t h) const {
   for (uint32_t pos = h & indexMask_;; pos = (pos + 1) & indexMask_) {
     const Slot& s = index_[pos];
     if (s.index == kNil) return kNil;
-    if (s.hash == h && at(s.index).key == k) return s.index;
+    if (s.hash == h && sameKey(at(s.index).key, k)) return s.index;
   }
 }
 
@@ -114,9 +136,8 @@ void FlowTable::insertIndex(uint32_t h, uint32_t idx) {
 }
 
 void FlowTable::growIndex() {
-  std::vector<Slot> old;
-  old.swap(index_);
-  index_.assign(old.size() * 2, Slot{0, kNil});
+  HugeArray<Slot> old(index_.size() * 2);
+  std::swap(old, index_);
   indexMask_ = uint32_t(index_.size() - 1);
   for (const Slot& s : old) {
     if (s.index == kNil) continue;
@@ -132,7 +153,7 @@ void FlowTable::eraseIndex(const FlowKey& k, uint32_t h) {
     const Slot& s = index_[pos];
     assert(s.index != kNil && "erasing a key that is not indexed");
     if (s.index == kNil) return;
-    if (s.hash == h && at(s.index).key == k) break;
+    if (s.hash == h && sameKey(at(s.index).key, k)) break;
     pos = (pos + 1) & indexMask_;
   }
   // Backward shift: pull later members of the probe run into the hole when their home
@@ -158,7 +179,7 @@ uint32_t FlowTable::allocSlot() {
     return idx;
   }
   if ((slabUsed_ >> kChunkShift) >= chunks_.size())
-    chunks_.push_back(std::make_unique<Flow[]>(kChunkSize));
+    chunks_.emplace_back(kChunkSize);
   return slabUsed_++;
 }
 
@@ -372,7 +393,55 @@ bool FlowTable::countLaterFragment(const PacketView& p) {
 
 // ---- the packet path ----
 
+bool FlowTable::prepare(const PacketView& p, PreparedKey& out) {
+  if (p.isFragment && p.fragOffset != 0) return false;
+  FlowKey& k = out.key;
+  // Compare addresses as two 64-bit halves: cheaper than memcmp, same order (big-endian).
+  const int c = compareAddr(p.src, p.dst);
+  out.srcIsA = c < 0 || (c == 0 && p.sport <= p.dport);
+  if (out.srcIsA) {
+    k.a = p.src;
+    k.b = p.dst;
+    k.portA = p.sport;
+    k.portB = p.dport;
+  } else {
+    k.a = p.dst;
+    k.b = p.src;
+    k.portA = p.dport;
+    k.portB = p.sport;
+  }
+  k.proto = p.proto;
+  out.hash = fold(hashFlowKey(k));
+  return true;
+}
+
+void FlowTable::prefetchIndex(uint32_t hash) const {
+  __builtin_prefetch(&index_[hash & indexMask_]);
+}
+
+void FlowTable::prefetchFlow(uint32_t hash) const {
+  // Follow the probe run to the first slot with this hash: with linear probing the home slot
+  // often holds another flow. Bounded, since this is only a hint.
+  uint32_t pos = hash & indexMask_;
+  for (int i = 0; i < 8; ++i, pos = (pos + 1) & indexMask_) {
+    const Slot& s = index_[pos];
+    if (s.index == kNil) return;
+    if (s.hash == hash) {
+      const Flow* f = &at(s.index);
+      __builtin_prefetch(f, 1);
+      __builtin_prefetch(reinterpret_cast<const char*>(f) + 64, 1);
+      return;
+    }
+  }
+}
+
 void FlowTable::onPacket(const PacketView& p) {
+  PreparedKey pk;
+  prepare(p, pk);  // nothing to prepare for later fragments: onPacket handles those first
+  onPacket(p, pk);
+}
+
+void FlowTable::onPacket(const PacketView& p, const PreparedKey& pk) {
   advance(p.ts);
 
   if (p.isFragment && p.fragOffset != 0) {
@@ -385,23 +454,9 @@ void FlowTable::onPacket(const PacketView& p) {
     return;
   }
 
-  FlowKey k;
-  bool srcIsA;
-  if (p.src < p.dst || (p.src == p.dst && p.sport <= p.dport)) {
-    k.a = p.src;
-    k.b = p.dst;
-    k.portA = p.sport;
-    k.portB = p.dport;
-    srcIsA = true;
-  } else {
-    k.a = p.dst;
-    k.b = p.src;
-    k.portA = p.dport;
-    k.portB = p.sport;
-    srcIsA = false;
-  }
-  k.proto = p.proto;
-  const uint32_t h = fold(hashFlowKey(k));
+  const FlowKey& k = pk.key;
+  const uint32_t h = pk.hash;
+  const bool srcIsA = pk.srcIsA;
 
   uint32_t idx = find(k, h);
   if (idx != kNil && p.proto == kProtoTcp && at(idx).state == FlowState::TcpClosed &&

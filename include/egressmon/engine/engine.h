@@ -65,6 +65,29 @@ private:
   void onFlowStart(Flow& flow) override;
   void onFlowEnd(const Flow& flow, EndReason reason) override;
 
+  // Packets are read in batches: each is copied into its batch's arena (libpcap reuses its
+  // buffer), decoded and keyed, and its index slot prefetched. Two batches are in flight:
+  // while one fills, the flows of the other have been prefetched and it is counted, so the
+  // cache misses of many packets overlap instead of queueing one packet at a time.
+  static constexpr size_t kBatch = 32;
+  static constexpr size_t kArenaBytes = size_t(1) << 20;
+  struct Pending {
+    PacketView view;
+    FlowTable::PreparedKey key;
+    bool keyed = false;
+  };
+  struct Stage {
+    std::unique_ptr<Pending[]> pending;
+    std::unique_ptr<uint8_t[]> arena;
+    size_t len = 0;
+    size_t used = 0;
+  };
+  void rotate();          // the filling batch is full: count the older one, swap roles
+  void drain();           // count both batches, oldest first
+  void count(Stage& s);
+  Stage stages_[2];
+  size_t filling_ = 0;
+
   LocalNetworks local_;
   GeoResolver& geo_;
   FlowSink& sink_;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "egressmon/core/huge_array.h"
 #include "egressmon/core/time.h"
 #include "egressmon/decode/packet.h"
 #include "egressmon/flow/flow.h"
@@ -63,6 +64,21 @@ public:
 
   /// Counts one decoded packet (status Ok) to its flow, creating the flow if needed.
   void onPacket(const PacketView& p);
+
+  /// The canonical key and hash of a packet, computed ahead so a batch of packets can have
+  /// their index slots and flows prefetched before any is counted (memory-level parallelism).
+  struct PreparedKey {
+    FlowKey key;
+    uint32_t hash = 0;
+    bool srcIsA = true;
+  };
+  /// False for packets without a key of their own (later IP fragments).
+  static bool prepare(const PacketView& p, PreparedKey& out);
+  /// Hints only: results are never trusted, so flows created or ended in between are fine.
+  void prefetchIndex(uint32_t hash) const;
+  void prefetchFlow(uint32_t hash) const;
+  /// onPacket() with the key already prepared by prepare() for this very packet.
+  void onPacket(const PacketView& p, const PreparedKey& key);
   /// Moves packet time forward and ends idle flows. Cheap when called often.
   void advance(TimeUs now);
   /// Ends every flow with EndReason::EndOfInput (end of capture, shutdown).
@@ -89,8 +105,8 @@ private:
   static constexpr uint32_t kChunkSize = 1u << kChunkShift;
 
   struct Slot {
-    uint32_t hash;   // folded 32-bit key hash; its low bits are the home position
-    uint32_t index;  // slab index, kNil when empty
+    uint32_t hash = 0;  // folded 32-bit key hash; its low bits are the home position
+    uint32_t index = kNil;  // slab index, kNil when empty
   };
   struct List {
     uint32_t head = kNil;  // oldest lastSeen
@@ -120,10 +136,10 @@ private:
   FlowTableConfig cfg_;
   const LocalNetworks& local_;
   FlowObserver& observer_;
-  std::vector<std::unique_ptr<Flow[]>> chunks_;
+  std::vector<HugeArray<Flow>> chunks_;  // 2 MiB each: one huge page per chunk
   uint32_t slabUsed_ = 0;      // high-water mark of slab indices
   uint32_t freeHead_ = kNil;   // free list threaded through lruNext
-  std::vector<Slot> index_;
+  HugeArray<Slot> index_;
   uint32_t indexMask_ = 0;
   size_t live_ = 0;
   std::array<List, size_t(TimeoutClass::kCount)> lists_{};
