@@ -56,6 +56,14 @@ public:
     return Next::Error;
   }
 
+  Next dispatch(PacketHandler& h, int max) override {
+    const int rc = pcap_dispatch(pcap_, max, &PcapFileSource::trampoline, reinterpret_cast<u_char*>(&h));
+    if (rc > 0) return Next::Packet;
+    if (rc == 0 || rc == PCAP_ERROR_BREAK) return Next::End;  // a savefile returns 0 at its end
+    error_ = pcap_geterr(pcap_);
+    return Next::Error;
+  }
+
   std::optional<LinkType> linkType() const override { return link_; }
   std::string linkTypeName() const override {
     const char* n = pcap_datalink_val_to_name(dlt_);
@@ -65,6 +73,15 @@ public:
   std::string lastError() const override { return error_; }
 
 private:
+  static void trampoline(u_char* user, const struct pcap_pkthdr* hdr, const u_char* data) {
+    RawPacket p;
+    p.ts = TimeUs(hdr->ts.tv_sec) * kUsPerSec + TimeUs(hdr->ts.tv_usec);
+    p.capLen = hdr->caplen;
+    p.wireLen = hdr->len < hdr->caplen ? hdr->caplen : hdr->len;
+    p.data = data;
+    reinterpret_cast<PacketHandler*>(user)->onRawPacket(p);
+  }
+
   pcap_t* pcap_;
   std::string path_;
   int dlt_ = 0;

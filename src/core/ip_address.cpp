@@ -53,16 +53,20 @@ std::optional<IpPrefix> IpPrefix::parse(std::string_view text) {
   return IpPrefix(*addr, uint8_t(addr->isV4() ? bits + 96 : bits));
 }
 
+namespace {
+uint64_t wordBe(const uint8_t* b) {
+  uint64_t v;
+  std::memcpy(&v, b, 8);
+  return __builtin_bswap64(v);
+}
+}  // namespace
+
 bool IpPrefix::contains(const IpAddress& a) const {
-  const auto& x = a.bytes();
-  const auto& y = base_.bytes();
-  const unsigned full = bits_ / 8;
-  for (unsigned i = 0; i < full; ++i)
-    if (x[i] != y[i]) return false;
-  const unsigned rest = bits_ % 8;
-  if (rest == 0) return true;
-  const auto mask = uint8_t(0xff << (8 - rest));
-  return (x[full] & mask) == y[full];
+  // Two masked 64-bit compares; runs for every new flow against every local prefix.
+  const uint64_t hiMask = bits_ >= 64 ? ~0ull : (bits_ == 0 ? 0 : ~0ull << (64 - bits_));
+  const uint64_t loMask = bits_ <= 64 ? 0 : ~0ull << (128 - bits_);
+  return ((wordBe(a.data()) ^ wordBe(base_.data())) & hiMask) == 0 &&
+         ((wordBe(a.data() + 8) ^ wordBe(base_.data() + 8)) & loMask) == 0;
 }
 
 std::string IpPrefix::toString() const {

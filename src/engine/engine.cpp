@@ -32,9 +32,9 @@ void Engine::onFlowEnd(const Flow& flow, EndReason reason) { sink_.onFlowRecord(
 Status Engine::run(PacketSource& src) {
   ++stats_.sourcesRead;
   const auto link = src.linkType();
-  RawPacket raw;
   if (!link) {
     // Count what we skip so the statistics still add up, then report once.
+    RawPacket raw;
     uint64_t n = 0;
     while (src.next(raw) == PacketSource::Next::Packet) ++n;
     stats_.packetsRead += n;
@@ -43,63 +43,61 @@ Status Engine::run(PacketSource& src) {
     return Error{src.name() + ": unsupported link type " + src.linkTypeName() + ", " +
                  std::to_string(n) + " packets skipped"};
   }
+  link_ = *link;
   while (true) {
-    const auto r = src.next(raw);
-    if (r == PacketSource::Next::Packet) {
-      ++stats_.packetsRead;
-      stats_.bytesRead += raw.wireLen;
-      if (stats_.firstPacket == 0 || raw.ts < stats_.firstPacket) stats_.firstPacket = raw.ts;
-      if (raw.ts > stats_.lastPacket) stats_.lastPacket = raw.ts;
-      const uint32_t capLen = raw.capLen < kArenaBytes ? raw.capLen : uint32_t(kArenaBytes);
-      if (capLen > kArenaBytes - stages_[filling_].used) rotate();
-      Stage& stage = stages_[filling_];
-      uint8_t* copy = stage.arena.get() + stage.used;
-      std::memcpy(copy, raw.data, capLen);
-      Pending& pd = stage.pending[stage.len];
-      pd.view.ts = raw.ts;
-      const DecodeStatus st = decodePacket(*link, copy, capLen, raw.wireLen, pd.view);
-      if (st != DecodeStatus::Ok) {
-        ++stats_.skipped[size_t(st)];
-        continue;
-      }
-      pd.view.ts = raw.ts;
-      pd.keyed = FlowTable::prepare(pd.view, pd.key);
-      // The index slot's miss overlaps with reading and decoding the rest of the batch.
-      if (pd.keyed) table_.prefetchIndex(pd.key.hash);
-      stage.used += (capLen + 7u) & ~size_t(7);  // keep copies 8-byte aligned
-      ++stats_.packetsDecoded;
-      if (++stage.len == kBatch) rotate();
-    } else if (r == PacketSource::Next::Timeout) {
-      drain();
-    } else if (r == PacketSource::Next::End) {
-      drain();
-      table_.advance(stats_.lastPacket);
-      return Ok{};
-    } else {
-      drain();
-      ++stats_.sourcesFailed;
-      return Error{src.name() + ": read error: " + src.lastError()};
-    }
+    const auto r = src.dispatch(*this, int(kBatch));
+    if (r == PacketSource::Next::Packet) continue;
+    drain();
+    if (r == PacketSource::Next::Timeout) continue;
+    table_.advance(stats_.lastPacket);
+    if (r == PacketSource::Next::End) return Ok{};
+    ++stats_.sourcesFailed;
+    return Error{src.name() + ": read error: " + src.lastError()};
   }
 }
 
+void Engine::onRawPacket(const RawPacket& raw) {
+  ++stats_.packetsRead;
+  stats_.bytesRead += raw.wireLen;
+  if (stats_.firstPacket == 0 || raw.ts < stats_.firstPacket) stats_.firstPacket = raw.ts;
+  if (raw.ts > stats_.lastPacket) stats_.lastPacket = raw.ts;
+  const uint32_t capLen = raw.capLen < kArenaBytes ? raw.capLen : uint32_t(kArenaBytes);
+  if (capLen > kArenaBytes - stages_[filling_].used) rotate();
+  Stage& stage = stages_[filling_];
+  uint8_t* copy = stage.arena.get() + stage.used;
+  std::memcpy(copy, raw.data, capLen);
+  Pending& pd = stage.pending[stage.len];
+  const DecodeStatus st = decodePacket(link_, copy, capLen, raw.wireLen, pd.view);
+  if (st != DecodeStatus::Ok) {
+    ++stats_.skipped[size_t(st)];
+    return;
+  }
+  pd.view.ts = raw.ts;
+  pd.keyed = FlowTable::prepare(pd.view, pd.key);
+  // The index slot's miss overlaps with reading and decoding the rest of the batch.
+  if (pd.keyed) table_.prefetchIndex(pd.key.hash);
+  stage.used += (capLen + 7u) & ~size_t(7);  // keep copies 8-byte aligned
+  ++stats_.packetsDecoded;
+  if (++stage.len == kBatch) rotate();
+}
+
 void Engine::count(Stage& st) {
+  if (st.len != 0) table_.advance(st.pending[0].view.ts);
   for (size_t i = 0; i < st.len; ++i) table_.onPacket(st.pending[i].view, st.pending[i].key);
   st.len = 0;
   st.used = 0;
 }
 
 void Engine::rotate() {
-  Stage& filled = stages_[filling_];
-  for (size_t i = 0; i < filled.len; ++i)
-    if (filled.pending[i].keyed) table_.prefetchFlow(filled.pending[i].key.hash);
-  filling_ ^= 1;
-  count(stages_[filling_]);  // the older batch, prefetched one batch ago
+  Stage& previous = stage(1);
+  for (size_t i = 0; i < previous.len; ++i)
+    if (previous.pending[i].keyed) table_.prefetchFlow(previous.pending[i].key.hash);
+  filling_ = (filling_ + 1) % kStages;
+  count(stages_[filling_]);  // the oldest batch: its flows were prefetched one batch ago
 }
 
 void Engine::drain() {
-  count(stages_[filling_ ^ 1]);
-  count(stages_[filling_]);
+  for (size_t age = kStages - 1; age + 1 > 0; --age) count(stage(age));
 }
 
 void Engine::finish() { table_.flushAll(); }

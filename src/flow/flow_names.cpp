@@ -36,21 +36,6 @@ std::string_view endReasonName(EndReason r) {
   return "unknown";
 }
 
-uint64_t hashFlowKey(const FlowKey& k) {
-  // Five 64-bit words (the key is 40 bytes with zeroed padding), mixed multiply-xorshift style.
-  uint64_t w[5];
-  static_assert(sizeof(w) == sizeof(FlowKey));
-  std::memcpy(w, &k, sizeof w);
-  uint64_t h = 0x9e3779b97f4a7c15ull;
-  for (uint64_t x : w) {
-    h ^= x;
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 31;
-  }
-  h *= 0x94d049bb133111ebull;
-  return h ^ (h >> 29);
-}
-
 std::vector<IpPrefix> LocalNetworks::defaults() {
   std::vector<IpPrefix> v;
   for (const char* s : {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",

@@ -9,20 +9,6 @@ namespace {
 
 constexpr uint32_t kInitialIndexSlots = 4096;
 
-uint64_t loadBe64(const uint8_t* b) {
-  uint64_t v;
-  std::memcpy(&v, b, 8);
-  return __builtin_bswap64(v);
-}
-
-int compareAddr(const IpAddress& x, const IpAddress& y) {
-  const uint64_t x0 = loadBe64(x.data()), y0 = loadBe64(y.data());
-  if (x0 != y0) return x0 < y0 ? -1 : 1;
-  const uint64_t x1 = loadBe64(x.data() + 8), y1 = loadBe64(y.data() + 8);
-  if (x1 != y1) return x1 < y1 ? -1 : 1;
-  return 0;
-}
-
 // Whole-key equality as five 64-bit words (padding is always zero).
 bool sameKey(const FlowKey& x, const FlowKey& y) {
   uint64_t a[5], b[5];
@@ -31,7 +17,6 @@ bool sameKey(const FlowKey& x, const FlowKey& y) {
   return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) | (a[4] ^ b[4])) == 0;
 }
 
-uint32_t fold(uint64_t h) { return uint32_t(h ^ (h >> 32)); }
 
 uint32_t toSec(TimeUs t) { return t <= 0 ? 0u : uint32_t(t / kUsPerSec); }
 
@@ -256,7 +241,7 @@ void FlowTable::end(uint32_t idx, EndReason r) {
   if (r == EndReason::IdleTimeout) ++stats_.idleExpired;
   if (r == EndReason::Evicted) ++stats_.evicted;
   listUnlink(f.tclass, idx);
-  eraseIndex(f.key, fold(hashFlowKey(f.key)));
+  eraseIndex(f.key, flow_detail::fold(hashFlowKey(f.key)));
   f.bits = 0;
   f.lruNext = freeHead_;
   freeHead_ = idx;
@@ -357,7 +342,7 @@ uint32_t fragHash(const IpAddress& s, const IpAddress& d, uint32_t id, uint8_t p
   k.portA = uint16_t(id);
   k.portB = uint16_t(id >> 16);
   k.proto = proto;
-  return fold(hashFlowKey(k));
+  return flow_detail::fold(hashFlowKey(k));
 }
 }  // namespace
 
@@ -393,32 +378,6 @@ bool FlowTable::countLaterFragment(const PacketView& p) {
 
 // ---- the packet path ----
 
-bool FlowTable::prepare(const PacketView& p, PreparedKey& out) {
-  if (p.isFragment && p.fragOffset != 0) return false;
-  FlowKey& k = out.key;
-  // Compare addresses as two 64-bit halves: cheaper than memcmp, same order (big-endian).
-  const int c = compareAddr(p.src, p.dst);
-  out.srcIsA = c < 0 || (c == 0 && p.sport <= p.dport);
-  if (out.srcIsA) {
-    k.a = p.src;
-    k.b = p.dst;
-    k.portA = p.sport;
-    k.portB = p.dport;
-  } else {
-    k.a = p.dst;
-    k.b = p.src;
-    k.portA = p.dport;
-    k.portB = p.sport;
-  }
-  k.proto = p.proto;
-  out.hash = fold(hashFlowKey(k));
-  return true;
-}
-
-void FlowTable::prefetchIndex(uint32_t hash) const {
-  __builtin_prefetch(&index_[hash & indexMask_]);
-}
-
 void FlowTable::prefetchFlow(uint32_t hash) const {
   // Follow the probe run to the first slot with this hash: with linear probing the home slot
   // often holds another flow. Bounded, since this is only a hint.
@@ -436,13 +395,13 @@ void FlowTable::prefetchFlow(uint32_t hash) const {
 }
 
 void FlowTable::onPacket(const PacketView& p) {
+  advance(p.ts);
   PreparedKey pk;
   prepare(p, pk);  // nothing to prepare for later fragments: onPacket handles those first
   onPacket(p, pk);
 }
 
 void FlowTable::onPacket(const PacketView& p, const PreparedKey& pk) {
-  advance(p.ts);
 
   if (p.isFragment && p.fragOffset != 0) {
     if (countLaterFragment(p)) {

@@ -19,7 +19,7 @@ AnalyzeReport::AnalyzeReport(size_t top) : top_(top) {}
 
 void AnalyzeReport::onFlowRecord(const Flow& flow, EndReason reason) {
   ++records_;
-  CountryTotals& t = countries_[countryKey(flow.remoteGeo)];
+  CountryTotals& t = totals_[slotOf(flow.remoteGeo)];
   if (flow.records == 0) ++t.flows;  // continuation records of one flow count once
   t.bytesOut += flow.bytesOut;
   t.bytesIn += flow.bytesIn;
@@ -39,6 +39,35 @@ void AnalyzeReport::onFlowRecord(const Flow& flow, EndReason reason) {
     heap_.back() = {flow, reason};
     std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);
   }
+}
+
+size_t AnalyzeReport::slotOf(const GeoInfo& g) {
+  if (!(g.flags & GeoInfo::kLookedUp) && g.cls != AddrClass::Public)
+    return kUnknownSlot + 1 + size_t(g.cls);
+  if (g.countryKnown()) {
+    const auto a = static_cast<unsigned char>(g.country.c[0] - 'A');
+    const auto b = static_cast<unsigned char>(g.country.c[1] - 'A');
+    if (a < 26 && b < 26) return size_t(a) * 26 + b;
+  }
+  return kUnknownSlot;
+}
+
+std::map<std::string, CountryTotals> AnalyzeReport::countries() const {
+  std::map<std::string, CountryTotals> m;
+  for (size_t i = 0; i < kSlots; ++i) {
+    const CountryTotals& t = totals_[i];
+    if (t.pktsOut + t.pktsIn == 0) continue;  // every record has at least one packet
+    std::string key;
+    if (i < kUnknownSlot) {
+      key = {char('A' + i / 26), char('A' + i % 26)};
+    } else if (i == kUnknownSlot) {
+      key = "unknown";
+    } else {
+      key = fmt::format("special:{}", addrClassName(AddrClass(i - kUnknownSlot - 1)));
+    }
+    m.emplace(std::move(key), t);
+  }
+  return m;
 }
 
 std::vector<AnalyzeReport::Record> AnalyzeReport::topRecords() const {
@@ -84,12 +113,6 @@ std::string endpointText(const IpAddress& a, uint16_t port, bool withPort) {
   return fmt::format("[{}]:{}", a.toString(), port);
 }
 
-std::string countryKey(const GeoInfo& g) {
-  if (!(g.flags & GeoInfo::kLookedUp) && g.cls != AddrClass::Public)
-    return fmt::format("special:{}", addrClassName(g.cls));
-  if (g.countryKnown()) return std::string(g.country.view());
-  return "unknown";
-}
 
 }  // namespace egressmon
 

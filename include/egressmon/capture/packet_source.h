@@ -19,6 +19,15 @@ struct RawPacket {
   const uint8_t* data = nullptr;
 };
 
+/// Receives packets from PacketSource::dispatch(). The bytes are valid during the call only.
+class PacketHandler {
+public:
+  virtual void onRawPacket(const RawPacket& p) = 0;
+
+protected:
+  ~PacketHandler() = default;
+};
+
 class PacketSource {
 public:
   enum class Next : uint8_t {
@@ -31,6 +40,9 @@ public:
   virtual ~PacketSource() = default;
   /// Reads the next packet. Called by the engine thread only.
   virtual Next next(RawPacket& out) = 0;
+  /// Hands up to `max` packets to `h` in one call (the fast path: libpcap's dispatch loop,
+  /// no per-packet return). Returns Packet if any were delivered, else Timeout, End or Error.
+  virtual Next dispatch(PacketHandler& h, int max) = 0;
   /// The decoder's framing, or nullopt when the link type is not one we decode.
   virtual std::optional<LinkType> linkType() const = 0;
   /// The libpcap link-type name and number, e.g. "EN10MB (1)", for messages.

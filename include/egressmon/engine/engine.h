@@ -44,7 +44,7 @@ struct EngineStats {
   uint64_t skippedTotal() const;
 };
 
-class Engine final : private FlowObserver {
+class Engine final : private FlowObserver, private PacketHandler {
 public:
   /// `geo` and `sink` must outlive the engine. Called and used on one thread only.
   Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink);
@@ -64,12 +64,15 @@ public:
 private:
   void onFlowStart(Flow& flow) override;
   void onFlowEnd(const Flow& flow, EndReason reason) override;
+  void onRawPacket(const RawPacket& raw) override;
 
   // Packets are read in batches: each is copied into its batch's arena (libpcap reuses its
-  // buffer), decoded and keyed, and its index slot prefetched. Two batches are in flight:
-  // while one fills, the flows of the other have been prefetched and it is counted, so the
-  // cache misses of many packets overlap instead of queueing one packet at a time.
+  // buffer), decoded and keyed, and its index slot prefetched. Three batches are in flight:
+  // when one is full, the flows of the one before it are prefetched (its index slots have
+  // arrived by then) and the oldest is counted (its flows have arrived), so the cache misses
+  // of many packets overlap instead of queueing one packet at a time. Order is preserved.
   static constexpr size_t kBatch = 32;
+  static constexpr size_t kStages = 3;
   static constexpr size_t kArenaBytes = size_t(1) << 20;
   struct Pending {
     PacketView view;
@@ -82,10 +85,12 @@ private:
     size_t len = 0;
     size_t used = 0;
   };
-  void rotate();          // the filling batch is full: count the older one, swap roles
-  void drain();           // count both batches, oldest first
+  void rotate();          // the filling batch is full: advance the pipeline by one batch
+  void drain();           // count every batch, oldest first
   void count(Stage& s);
-  Stage stages_[2];
+  Stage& stage(size_t age) { return stages_[(filling_ + kStages - age) % kStages]; }
+  Stage stages_[kStages];
+  LinkType link_ = LinkType::Ethernet;  // of the source being read
   size_t filling_ = 0;
 
   LocalNetworks local_;

@@ -2,6 +2,7 @@
 // One bidirectional flow: fixed size (128 bytes), held in the flow table's slab. Direction is
 // told from the local side's point of view: "out" is local -> remote, "in" is remote -> local.
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 #include "egressmon/core/ip_address.h"
@@ -27,7 +28,22 @@ struct FlowKey {
 static_assert(sizeof(FlowKey) == 40);
 
 /// 64-bit hash of a key (the same for both directions by construction of the key).
-uint64_t hashFlowKey(const FlowKey& k);
+/// Inline: it runs for every packet.
+inline uint64_t hashFlowKey(const FlowKey& k) {
+  // Five 64-bit words (the key is 40 bytes with zeroed padding), mixed multiply-xorshift style.
+  uint64_t w[5];
+  static_assert(sizeof(w) == sizeof(FlowKey));
+  std::memcpy(w, &k, sizeof w);
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (uint64_t x : w) {
+    h ^= x;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+  }
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 29);
+}
+
 
 enum class FlowState : uint8_t {
   Active,          // UDP, ICMP and other protocols

@@ -5,6 +5,7 @@
 // maps keys to slab slots; one intrusive LRU list per timeout class gives O(1) expiry and
 // longest-idle eviction. Nothing is allocated per packet.
 #include <array>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -77,7 +78,9 @@ public:
   /// Hints only: results are never trusted, so flows created or ended in between are fine.
   void prefetchIndex(uint32_t hash) const;
   void prefetchFlow(uint32_t hash) const;
-  /// onPacket() with the key already prepared by prepare() for this very packet.
+  /// onPacket() with the key already prepared by prepare() for this very packet. Does not
+  /// move time: the caller calls advance() (once per batch is enough: expiry has a
+  /// granularity of one second of packet time anyway).
   void onPacket(const PacketView& p, const PreparedKey& key);
   /// Moves packet time forward and ends idle flows. Cheap when called often.
   void advance(TimeUs now);
@@ -149,5 +152,52 @@ private:
   uint64_t nextId_ = 1;
   FlowTableStats stats_;
 };
+
+namespace flow_detail {
+
+inline uint32_t fold(uint64_t h) { return uint32_t(h ^ (h >> 32)); }
+
+inline uint64_t loadBe64(const uint8_t* b) {
+  uint64_t v;
+  std::memcpy(&v, b, 8);
+  return __builtin_bswap64(v);
+}
+
+inline int compareAddr(const IpAddress& x, const IpAddress& y) {
+  const uint64_t x0 = loadBe64(x.data()), y0 = loadBe64(y.data());
+  if (x0 != y0) return x0 < y0 ? -1 : 1;
+  const uint64_t x1 = loadBe64(x.data() + 8), y1 = loadBe64(y.data() + 8);
+  if (x1 != y1) return x1 < y1 ? -1 : 1;
+  return 0;
+}
+
+}  // namespace flow_detail
+
+// The per-packet helpers are inline: the engine calls them for every packet.
+inline bool FlowTable::prepare(const PacketView& p, PreparedKey& out) {
+  if (p.isFragment && p.fragOffset != 0) return false;
+  FlowKey& k = out.key;
+  // Compare addresses as two 64-bit halves: cheaper than memcmp, same order (big-endian).
+  const int c = flow_detail::compareAddr(p.src, p.dst);
+  out.srcIsA = c < 0 || (c == 0 && p.sport <= p.dport);
+  if (out.srcIsA) {
+    k.a = p.src;
+    k.b = p.dst;
+    k.portA = p.sport;
+    k.portB = p.dport;
+  } else {
+    k.a = p.dst;
+    k.b = p.src;
+    k.portA = p.dport;
+    k.portB = p.sport;
+  }
+  k.proto = p.proto;
+  out.hash = flow_detail::fold(hashFlowKey(k));
+  return true;
+}
+
+inline void FlowTable::prefetchIndex(uint32_t hash) const {
+  __builtin_prefetch(&index_[hash & indexMask_]);
+}
 
 }  // namespace egressmon

@@ -4,6 +4,7 @@
 // Field names of the JSON form are stable and documented in docs/analyze-json.md.
 #include <cstdint>
 #include <cstdio>
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -44,8 +45,8 @@ public:
     EndReason reason;
   };
   std::vector<Record> topRecords() const;
-  /// Keyed by "CC" for a country, "unknown", or "special:<class>".
-  const std::map<std::string, CountryTotals>& countries() const { return countries_; }
+  /// Keyed by "CC" for a country, "unknown", or "special:<class>" (built on each call).
+  std::map<std::string, CountryTotals> countries() const;
   uint64_t records() const { return records_; }
 
   void writeText(std::FILE* out, const ReportContext& ctx) const;
@@ -54,7 +55,12 @@ public:
 private:
   size_t top_;
   std::vector<Record> heap_;  // min-heap on total bytes when top_ > 0
-  std::map<std::string, CountryTotals> countries_;
+  // Totals by slot, so a record costs an array index, not a string and a map look-up:
+  // 26*26 country codes, then "unknown", then one per special-purpose class.
+  static constexpr size_t kUnknownSlot = 26 * 26;
+  static constexpr size_t kSlots = kUnknownSlot + 1 + size_t(AddrClass::kCount);
+  static size_t slotOf(const GeoInfo& g);
+  std::array<CountryTotals, kSlots> totals_{};
   uint64_t records_ = 0;
 };
 
@@ -64,7 +70,5 @@ std::string humanBytes(uint64_t n);
 std::string protocolName(uint8_t proto);
 /// "addr:port" with IPv6 in brackets; the port is left out when zero and portless.
 std::string endpointText(const IpAddress& a, uint16_t port, bool withPort);
-/// The country-summary key of a flow's remote endpoint (see AnalyzeReport::countries()).
-std::string countryKey(const GeoInfo& g);
 
 }  // namespace egressmon
