@@ -1,4 +1,9 @@
 #include <pcap/pcap.h>
+#include <stdio_ext.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "egressmon/capture/packet_source.h"
 
@@ -92,9 +97,17 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<PacketSource>> openPcapFile(const std::string& path) {
+  // We open the FILE for libpcap so that stdio does no locking: libpcap makes two fread
+  // calls per packet and only this thread ever touches the stream.
+  FILE* fp = std::fopen(path.c_str(), "rb");
+  if (fp == nullptr) return Error{"cannot read capture " + path + ": " + std::strerror(errno)};
+  __fsetlocking(fp, FSETLOCKING_BYCALLER);
   char err[PCAP_ERRBUF_SIZE] = {};
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err);
-  if (p == nullptr) return Error{"cannot read capture " + path + ": " + err};
+  pcap_t* p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, err);
+  if (p == nullptr) {
+    std::fclose(fp);
+    return Error{"cannot read capture " + path + ": " + err};
+  }
   return std::unique_ptr<PacketSource>(std::make_unique<PcapFileSource>(p, path));
 }
 

@@ -9,6 +9,18 @@ namespace {
 
 constexpr uint32_t kInitialIndexSlots = 4096;
 
+// Adds one packet to a flow's counters in its direction (out = sent by the local side).
+void countTo(Flow& f, bool out, const PacketView& p) {
+  if (out) {
+    f.bytesOut += p.ipLen;
+    ++f.pktsOut;
+  } else {
+    f.bytesIn += p.ipLen;
+    ++f.pktsIn;
+  }
+  if (p.ts > f.lastSeen) f.lastSeen = p.ts;
+}
+
 // Whole-key equality as five 64-bit words (padding is always zero).
 bool sameKey(const FlowKey& x, const FlowKey& y) {
   uint64_t a[5], b[5];
@@ -364,15 +376,7 @@ bool FlowTable::countLaterFragment(const PacketView& p) {
     return false;
   Flow& f = at(e.flowIndex);
   if (!(f.bits & Flow::kInUse) || f.id != e.flowId) return false;
-  const bool out = p.src == f.localAddr();
-  if (out) {
-    f.bytesOut += p.ipLen;
-    ++f.pktsOut;
-  } else {
-    f.bytesIn += p.ipLen;
-    ++f.pktsIn;
-  }
-  if (p.ts > f.lastSeen) f.lastSeen = p.ts;
+  countTo(f, p.src == f.localAddr(), p);
   return true;
 }
 
@@ -431,14 +435,7 @@ void FlowTable::onPacket(const PacketView& p, const PreparedKey& pk) {
     cutActiveRecord(f, p.ts);
 
   const bool out = srcIsA == f.localIsA();
-  if (out) {
-    f.bytesOut += p.ipLen;
-    ++f.pktsOut;
-  } else {
-    f.bytesIn += p.ipLen;
-    ++f.pktsIn;
-  }
-  if (p.ts > f.lastSeen) f.lastSeen = p.ts;
+  countTo(f, out, p);
   if (p.proto == kProtoTcp) updateTcpState(idx, p.tcpFlags, out);
   if (p.isFragment && p.moreFragments) rememberFragment(p, idx);
   ++stats_.packets;
