@@ -149,9 +149,10 @@ Handler prefixList(Checker& c, std::vector<IpPrefix>& out) {
       auto s = e.as_string();
       auto p = s ? IpPrefix::parse(s->get()) : std::nullopt;
       if (!p) {
+        const std::string got = s ? fmt::format("\"{}\"", s->get()) : typeName(e);
         c.error(e.source(), fmt::format("{}: expected an address range such as \"10.0.0.0/8\" "
                                         "or \"2001:db8::/32\", got {}",
-                                        path, s ? "\"" + std::string(s->get()) + "\"" : typeName(e)));
+                                        path, got));
         continue;
       }
       out.push_back(*p);

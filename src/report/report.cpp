@@ -59,7 +59,7 @@ std::map<std::string, CountryTotals> AnalyzeReport::countries() const {
     if (t.pktsOut + t.pktsIn == 0) continue;  // every record has at least one packet
     std::string key;
     if (i < kUnknownSlot) {
-      key = {char('A' + i / 26), char('A' + i % 26)};
+      key = fmt::format("{}{}", char('A' + i / 26), char('A' + i % 26));
     } else if (i == kUnknownSlot) {
       key = "unknown";
     } else {
