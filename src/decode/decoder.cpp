@@ -6,6 +6,11 @@
 #include "egressmon/core/bytes.h"
 #include "egressmon/decode/packet.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#include <type_traits>
+
 namespace egressmon {
 namespace {
 
@@ -391,10 +396,32 @@ const char* decodeStatusName(DecodeStatus s) {
   return i < kStatusNames.size() ? kStatusNames[i] : "unknown";
 }
 
+namespace {
+// Zeroes a PacketView (all-zero is its value-initialised state). `out = PacketView{}` compiles
+// to `rep stos`, whose start-up cost was a third of decode time in perf; unrolled 16-byte
+// stores cost a few cycles.
+static_assert(std::is_trivially_copyable_v<PacketView>);
+inline void clearView(PacketView& v) {
+#if defined(__SSE2__)
+  auto* p = reinterpret_cast<unsigned char*>(&v);
+  const __m128i z = _mm_setzero_si128();
+  constexpr size_t kVec = sizeof(PacketView) / 16;
+#pragma GCC unroll 16
+  for (size_t i = 0; i < kVec; ++i) _mm_storeu_si128(reinterpret_cast<__m128i*>(p + 16 * i), z);
+  if constexpr (sizeof(PacketView) % 16 != 0) {
+    constexpr size_t kTail = sizeof(PacketView) - 16;  // overlapping last store
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p + kTail), z);
+  }
+#else
+  v = PacketView{};
+#endif
+}
+}  // namespace
+
 DecodeStatus decodePacket(LinkType link, const uint8_t* data, uint32_t capLen, uint32_t wireLen,
                           PacketView& out) {
   const TimeUs ts = out.ts;
-  out = PacketView{};
+  clearView(out);
   out.ts = ts;
   out.wireLen = wireLen;
   out.capLen = capLen;
