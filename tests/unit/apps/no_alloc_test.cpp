@@ -1,0 +1,100 @@
+// AppCatalog::match() promises to allocate nothing (it runs once per new flow on the packet
+// thread). This test interposes malloc, calloc and realloc for the whole process and counts
+// calls made inside the measured window, as tests/unit/geo/no_alloc_test.cpp does. Sanitizer
+// builds replace the allocator themselves, so the counting is compiled out there.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdlib>
+#include <string>
+
+#include "egressmon/apps/app_catalog.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define EGRESSMON_COUNT_ALLOCS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define EGRESSMON_COUNT_ALLOCS 0
+#endif
+#endif
+#ifndef EGRESSMON_COUNT_ALLOCS
+#define EGRESSMON_COUNT_ALLOCS 1
+#endif
+
+namespace {
+std::atomic<bool> gCounting{false};
+std::atomic<long> gAllocs{0};
+}  // namespace
+
+#if EGRESSMON_COUNT_ALLOCS
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+
+void* malloc(size_t n) {
+  if (gCounting.load(std::memory_order_relaxed)) gAllocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(n);
+}
+void* calloc(size_t n, size_t m) {
+  if (gCounting.load(std::memory_order_relaxed)) gAllocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(n, m);
+}
+void* realloc(void* p, size_t n) {
+  if (gCounting.load(std::memory_order_relaxed)) gAllocs.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, n);
+}
+}
+#endif
+
+namespace egressmon {
+namespace {
+
+TEST(AppsNoAlloc, InterpositionWorks) {
+  if (!EGRESSMON_COUNT_ALLOCS) GTEST_SKIP() << "sanitizer build: allocator is not interposable";
+  gAllocs = 0;
+  gCounting = true;
+  void* volatile p = std::malloc(16);
+  gCounting = false;
+  std::free(p);
+  EXPECT_EQ(gAllocs.load(), 1);
+}
+
+TEST(AppsNoAlloc, MatchAllocatesNothing) {
+  if (!EGRESSMON_COUNT_ALLOCS) GTEST_SKIP() << "sanitizer build: allocator is not interposable";
+  std::vector<AppRule> rules(3);
+  rules[0].name = "A";
+  rules[0].domains = {"example.com", "a-very-long-domain-name-beyond-small-string.example.net"};
+  rules[0].exactNames = {"api.example.org"};
+  rules[0].ports = {443};
+  rules[1].name = "B";
+  rules[1].ranges = {IpPrefix::parse("10.0.0.0/8").value(), IpPrefix::parse("2001:db8::/32").value()};
+  rules[1].asns = {64500};
+  rules[2].name = "C";
+  rules[2].ports = {3478};
+  auto c = AppCatalog::build(rules);
+  ASSERT_TRUE(c) << c.error().message;
+  const std::string longName(300, 'x');
+  const IpAddress v4 = IpAddress::parse("10.1.2.3").value();
+  const IpAddress v6 = IpAddress::parse("2001:db8::1").value();
+
+  gAllocs = 0;
+  gCounting = true;
+  unsigned sum = 0;
+  for (int i = 0; i < 1000; ++i) {
+    sum += c->match("WWW.Example.COM.", v4, 0, 443);
+    sum += c->match("x.a-very-long-domain-name-beyond-small-string.example.net", {}, 0, 443);
+    sum += c->match("api.example.org", v6, 0, 80);
+    sum += c->match(longName, {}, 64500, 0);
+    sum += c->match("", {}, 0, 3478);
+    sum += c->matchDetail("nothing.invalid", v4, 1, 1).app;
+    sum += unsigned(c->appName(1).size());
+  }
+  gCounting = false;
+  EXPECT_EQ(gAllocs.load(), 0);
+  EXPECT_GT(sum, 0u);
+}
+
+}  // namespace
+}  // namespace egressmon
