@@ -24,6 +24,8 @@ void printAnalyzeHelp() {
       "      --top N            flow records to list, largest first (default 20, 0 = all)\n"
       "      --country-db FILE  country .mmdb (overrides [geo] country_db)\n"
       "      --asn-db FILE      ASN .mmdb (overrides [geo] asn_db)\n"
+      "      --apps-dir DIR     app catalog, one TOML file per vendor (overrides [apps] catalog_dir;\n"
+      "                         default /etc/egressmon/apps.d, or config/apps.d of the source tree)\n"
       "  -q, --quiet            no informational log lines on stderr\n"
       "  -h, --help             this help\n"
       "\n"
@@ -39,6 +41,7 @@ struct AnalyzeOptions {
   std::string config;
   std::string countryDb;
   std::string asnDb;
+  std::string appsDir;
   bool json = false;
   bool quiet = false;
   size_t top = 20;
@@ -68,6 +71,10 @@ Result<AnalyzeOptions> parseArgs(const std::vector<std::string>& args) {
       auto v = value("--asn-db");
       if (!v) return v.error();
       o.asnDb = v.value();
+    } else if (a == "--apps-dir") {
+      auto v = value("--apps-dir");
+      if (!v) return v.error();
+      o.appsDir = v.value();
     } else if (a == "--top") {
       auto v = value("--top");
       if (!v) return v.error();
@@ -115,6 +122,7 @@ int analyzeCommand(const std::vector<std::string>& args) {
   }
   if (!o.countryDb.empty()) cfg.geo.countryDb = o.countryDb;
   if (!o.asnDb.empty()) cfg.geo.asnDb = o.asnDb;
+  if (!o.appsDir.empty()) cfg.apps.catalogDir = o.appsDir;
 
   // Open every input before reading any, so a typo fails fast and nothing half-runs.
   std::vector<std::unique_ptr<PacketSource>> sources;
@@ -136,8 +144,14 @@ int analyzeCommand(const std::vector<std::string>& args) {
   ctx.inputs = o.files;
   ctx.warnings = geo.value().warnings;
 
+  auto apps = openAppCatalog(cfg.apps);
+  if (!apps) {
+    std::fprintf(stderr, "egressmon analyze: %s\n", apps.error().message.c_str());
+    return kExitUsage;
+  }
+
   AnalyzeReport report(o.top);
-  Engine engine(cfg.engine, *geo.value().resolver, report);
+  Engine engine(cfg.engine, *geo.value().resolver, report, apps.value());
   for (auto& src : sources) {
     const Status st = engine.run(*src);
     if (!st) ctx.warnings.push_back(st.error().message);
@@ -149,6 +163,7 @@ int analyzeCommand(const std::vector<std::string>& args) {
   ctx.engine = &engine.stats();
   ctx.flows = &engine.flows().stats();
   ctx.geo = geo.value().resolver.get();
+  ctx.names = &engine.namer().stats();
   if (o.json) {
     const std::string doc = report.toJson(ctx);
     std::fwrite(doc.data(), 1, doc.size(), stdout);

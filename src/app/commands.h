@@ -8,6 +8,10 @@
 #include "egressmon/core/result.h"
 #include "egressmon/geo/geo.h"
 
+namespace egressmon {
+class AppCatalog;
+}
+
 namespace egressmon::app {
 
 inline constexpr int kExitOk = 0;
@@ -24,5 +28,8 @@ struct GeoSetup {
   std::vector<std::string> warnings;
 };
 Result<GeoSetup> openGeo(const GeoConfig& cfg);
+
+/// The app catalog from [apps] (null when disabled or when no catalog directory exists).
+Result<std::shared_ptr<const AppCatalog>> openAppCatalog(const AppsConfig& cfg);
 
 }  // namespace egressmon::app

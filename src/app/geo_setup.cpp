@@ -4,6 +4,8 @@
 #include <ctime>
 
 #include "commands.h"
+#include "egressmon/apps/app_catalog.h"
+#include "egressmon/config/apps_config.h"
 
 namespace egressmon::app {
 
@@ -49,6 +51,22 @@ Result<GeoSetup> openGeo(const GeoConfig& cfg) {
   rc.lookupSpecial = cfg.lookupSpecial;
   s.resolver = std::make_unique<GeoResolver>(s.country, s.asn, rc);
   return s;
+}
+
+Result<std::shared_ptr<const AppCatalog>> openAppCatalog(const AppsConfig& cfg) {
+  if (!cfg.enabled) return std::shared_ptr<const AppCatalog>();
+  const std::string dir = resolveAppCatalogDir(cfg);
+  if (dir.empty()) {
+    spdlog::warn("no app catalog found (looked in /etc/egressmon/apps.d and the defaults); "
+                 "flows are named but not attributed to apps");
+    return std::shared_ptr<const AppCatalog>();
+  }
+  auto rules = loadAppCatalogDir(dir);
+  if (!rules) return rules.error();
+  auto catalog = AppCatalog::build(std::move(rules).value());
+  if (!catalog) return catalog.error();
+  spdlog::info("app catalog {}: {} apps", dir, catalog.value().size());
+  return std::shared_ptr<const AppCatalog>(std::make_shared<AppCatalog>(std::move(catalog).value()));
 }
 
 }  // namespace egressmon::app

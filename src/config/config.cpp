@@ -135,6 +135,37 @@ Handler string(Checker& c, std::string& out) {
   };
 }
 
+Handler boolean(Checker& c, bool& out) {
+  return [&c, &out](const toml::node& n, const std::string& path) {
+    auto b = n.as_boolean();
+    if (!b) {
+      c.error(n.source(), fmt::format("{}: expected true or false, got {}", path, typeName(n)));
+      return;
+    }
+    out = b->get();
+  };
+}
+
+Handler portList(Checker& c, std::vector<uint16_t>& out) {
+  return [&c, &out](const toml::node& n, const std::string& path) {
+    auto arr = n.as_array();
+    if (!arr) {
+      c.error(n.source(), fmt::format("{}: expected an array of ports such as [53, 5353], got {}",
+                                      path, typeName(n)));
+      return;
+    }
+    out.clear();
+    for (auto&& e : *arr) {
+      auto i = e.as_integer();
+      if (!i || i->get() < 1 || i->get() > 65535) {
+        c.error(e.source(), fmt::format("{}: expected a port from 1 to 65535", path));
+        continue;
+      }
+      out.push_back(uint16_t(i->get()));
+    }
+  };
+}
+
 Handler prefixList(Checker& c, std::vector<IpPrefix>& out) {
   return [&c, &out](const toml::node& n, const std::string& path) {
     auto arr = n.as_array();
@@ -241,6 +272,24 @@ Result<Config> parseConfig(std::string_view text, const std::string& sourceName)
               })},
          };
        })},
+      {"names", table(c, [&] {
+         auto& n = cfg.engine.naming;
+         return std::vector<KeySpec>{
+             {"dns_ports", portList(c, n.dnsPorts)},
+             {"inspection_slots", integer(c, n.inspectionSlots, 0, 1 << 20)},
+             {"inspect_packets", integer(c, n.inspectPackets, 1, 1000)},
+             {"max_names", integer(c, n.maxNames, 16, 1 << 26)},
+             {"dns_cache_entries", integer(c, n.cache.entries, 1024, 1 << 23)},
+             {"dns_ttl_floor", duration(c, n.cache.ttlFloor, true)},
+             {"dns_ttl_ceiling", duration(c, n.cache.ttlCeiling, false)},
+         };
+       })},
+      {"apps", table(c, [&] {
+         return std::vector<KeySpec>{
+             {"catalog_dir", string(c, cfg.apps.catalogDir)},
+             {"enabled", boolean(c, cfg.apps.enabled)},
+         };
+       })},
       {"geo", table(c, [&] {
          return std::vector<KeySpec>{
              {"country_db", string(c, geo.countryDb)},
@@ -277,6 +326,24 @@ std::vector<std::string> defaultCountryDbPaths() {
   v.push_back("/var/lib/GeoIP/GeoLite2-Country.mmdb");
   v.push_back("/usr/share/GeoIP/GeoLite2-Country.mmdb");
   return v;
+}
+
+std::vector<std::string> defaultAppCatalogDirs() {
+  std::vector<std::string> v;
+  if (const char* env = std::getenv("EGRESSMON_APPS_DIR"); env != nullptr && *env != 0) v.push_back(env);
+  v.push_back("/etc/egressmon/apps.d");
+  v.push_back("/usr/local/etc/egressmon/apps.d");
+#ifdef EGRESSMON_SOURCE_APPS_DIR
+  v.push_back(EGRESSMON_SOURCE_APPS_DIR);  // running from a build tree
+#endif
+  return v;
+}
+
+std::string resolveAppCatalogDir(const AppsConfig& a) {
+  if (!a.catalogDir.empty()) return a.catalogDir;
+  for (const auto& p : defaultAppCatalogDirs())
+    if (::access(p.c_str(), R_OK | X_OK) == 0) return p;
+  return {};
 }
 
 std::string resolveCountryDbPath(const GeoConfig& g) {

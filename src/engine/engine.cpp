@@ -12,10 +12,12 @@ uint64_t EngineStats::skippedTotal() const {
   return n + packetsUnsupportedLink;
 }
 
-Engine::Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink)
+Engine::Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink,
+               std::shared_ptr<const AppCatalog> apps)
     : local_(cfg.localNetworks),
       geo_(geo),
       sink_(sink),
+      namer_(cfg.naming, std::move(apps)),
       table_(cfg.flow, local_, *this) {
   for (Stage& st : stages_) {
     st.pending = std::make_unique<Pending[]>(kBatch);
@@ -25,9 +27,15 @@ Engine::Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink)
 
 Engine::~Engine() = default;
 
-void Engine::onFlowStart(Flow& flow) { flow.remoteGeo = geo_.resolve(flow.remoteAddr()); }
+void Engine::onFlowStart(Flow& flow) {
+  flow.remoteGeo = geo_.resolve(flow.remoteAddr());
+  namer_.onFlowStart(flow);  // after geo: apps may be matched by ASN
+}
 
-void Engine::onFlowEnd(const Flow& flow, EndReason reason) { sink_.onFlowRecord(flow, reason); }
+void Engine::onFlowEnd(const Flow& flow, EndReason reason) {
+  sink_.onFlowRecord(flow, namer_.describe(flow), reason);
+  if (reason != EndReason::ActiveTimeout) namer_.release(flow);
+}
 
 Status Engine::run(PacketSource& src) {
   ++stats_.sourcesRead;
@@ -83,7 +91,11 @@ void Engine::onRawPacket(const RawPacket& raw) {
 
 void Engine::count(Stage& st) {
   if (st.len != 0) table_.advance(st.pending[0].view.ts);
-  for (size_t i = 0; i < st.len; ++i) table_.onPacket(st.pending[i].view, st.pending[i].key);
+  for (size_t i = 0; i < st.len; ++i) {
+    const Pending& pd = st.pending[i];
+    Flow* f = table_.onPacket(pd.view, pd.key);
+    if (f != nullptr && pd.view.payloadLen != 0) namer_.onPacket(*f, pd.view, pd.key.srcIsA == f->localIsA());
+  }
   st.len = 0;
   st.used = 0;
 }

@@ -405,7 +405,7 @@ void FlowTable::onPacket(const PacketView& p) {
   onPacket(p, pk);
 }
 
-void FlowTable::onPacket(const PacketView& p, const PreparedKey& pk) {
+Flow* FlowTable::onPacket(const PacketView& p, const PreparedKey& pk) {
 
   if (p.isFragment && p.fragOffset != 0) {
     if (countLaterFragment(p)) {
@@ -414,7 +414,7 @@ void FlowTable::onPacket(const PacketView& p, const PreparedKey& pk) {
     } else {
       ++stats_.fragmentsUnmatched;
     }
-    return;
+    return nullptr;
   }
 
   const FlowKey& k = pk.key;
@@ -439,6 +439,7 @@ void FlowTable::onPacket(const PacketView& p, const PreparedKey& pk) {
   if (p.proto == kProtoTcp) updateTcpState(idx, p.tcpFlags, out);
   if (p.isFragment && p.moreFragments) rememberFragment(p, idx);
   ++stats_.packets;
+  return &f;
 }
 
 }  // namespace egressmon

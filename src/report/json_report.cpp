@@ -83,6 +83,15 @@ std::string AnalyzeReport::toJson(const ReportContext& ctx) const {
                           {"bytes_in", f.bytesIn},
                           {"packets_out", f.pktsOut},
                           {"packets_in", f.pktsIn}};
+    auto orNull = [](const std::string& v) {
+      return v.empty() ? boost::json::value(nullptr) : boost::json::value(v);
+    };
+    o["hostname"] = orNull(row.hostname);
+    o["hostname_source"] = row.hostnameSource;
+    o["registrable_domain"] = orNull(row.registrableDomain);
+    o["app"] = orNull(row.app);
+    o["ech"] = (f.nameFlags & Flow::kNameEch) != 0;
+    o["encrypted_dns"] = (f.nameFlags & Flow::kNameEncryptedDns) != 0;
     if (f.key.proto == kProtoTcp) {
       o["tcp_flags_out"] = tcpFlagsText(f.tcpFlagsOut);
       o["tcp_flags_in"] = tcpFlagsText(f.tcpFlagsIn);
@@ -105,6 +114,22 @@ std::string AnalyzeReport::toJson(const ReportContext& ctx) const {
         {"packets_in", c.totals.pktsIn}});
   }
   doc["countries"] = std::move(countries);
+
+  boost::json::array apps;
+  for (const auto& a : appCountryRows(*this)) {
+    const CountryRow& c = a.country;
+    apps.push_back(boost::json::object{
+        {"app", a.app.empty() ? boost::json::value(nullptr) : boost::json::value(a.app)},
+        {"country", c.code.empty() ? boost::json::value(nullptr) : boost::json::value(c.code)},
+        {"name", c.name},
+        {"address_class", c.addrClass},
+        {"flows", c.totals.flows},
+        {"bytes_out", c.totals.bytesOut},
+        {"bytes_in", c.totals.bytesIn},
+        {"packets_out", c.totals.pktsOut},
+        {"packets_in", c.totals.pktsIn}});
+  }
+  doc["apps"] = std::move(apps);
 
   boost::json::object stats;
   boost::json::object skipped;

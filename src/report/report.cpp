@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "egressmon/apps/public_suffix.h"
 #include "egressmon/decode/packet.h"
 #include "egressmon/report/report.h"
 #include "rows.h"
@@ -17,28 +18,57 @@ bool byBytesGreater(const AnalyzeReport::Record& x, const AnalyzeReport::Record&
 
 AnalyzeReport::AnalyzeReport(size_t top) : top_(top) {}
 
-void AnalyzeReport::onFlowRecord(const Flow& flow, EndReason reason) {
+void AnalyzeReport::onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason) {
   ++records_;
-  CountryTotals& t = totals_[slotOf(flow.remoteGeo)];
-  if (flow.records == 0) ++t.flows;  // continuation records of one flow count once
-  t.bytesOut += flow.bytesOut;
-  t.bytesIn += flow.bytesIn;
-  t.pktsOut += flow.pktsOut;
-  t.pktsIn += flow.pktsIn;
+  const size_t slot = slotOf(flow.remoteGeo);
+  auto add = [&](CountryTotals& t) {
+    if (flow.records == 0) ++t.flows;  // continuation records of one flow count once
+    t.bytesOut += flow.bytesOut;
+    t.bytesIn += flow.bytesIn;
+    t.pktsOut += flow.pktsOut;
+    t.pktsIn += flow.pktsIn;
+  };
+  add(totals_[slot]);
+  add(appTotals_[uint32_t(naming.appId * kSlots + slot)]);
+  if (naming.appId != 0 && !appNames_.count(naming.appId))
+    appNames_.emplace(naming.appId, std::string(naming.app));
 
+  auto make = [&] {
+    return Record{flow, reason, std::string(naming.hostname), naming.source,
+                  std::string(naming.app), std::string(naming.vendor)};
+  };
   if (top_ == 0) {
-    heap_.push_back({flow, reason});
+    heap_.push_back(make());
     return;
   }
-  // byBytesGreater as the heap's "less" puts the smallest record on top.
+  // byBytesGreater as the heap's "less" puts the smallest record on top; strings are copied
+  // only for records that enter the heap.
   if (heap_.size() < top_) {
-    heap_.push_back({flow, reason});
+    heap_.push_back(make());
     std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);
-  } else if (byBytesGreater(Record{flow, reason}, heap_.front())) {
+  } else if (byBytesGreater(Record{flow, reason, {}, {}, {}, {}}, heap_.front())) {
     std::pop_heap(heap_.begin(), heap_.end(), byBytesGreater);
-    heap_.back() = {flow, reason};
+    heap_.back() = make();
     std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);
   }
+}
+
+std::string AnalyzeReport::slotKey(size_t i) {
+  if (i < kUnknownSlot) return fmt::format("{}{}", char('A' + i / 26), char('A' + i % 26));
+  if (i == kUnknownSlot) return "unknown";
+  return fmt::format("special:{}", addrClassName(AddrClass(i - kUnknownSlot - 1)));
+}
+
+std::map<std::pair<std::string, std::string>, CountryTotals> AnalyzeReport::appCountries() const {
+  std::map<std::pair<std::string, std::string>, CountryTotals> m;
+  for (const auto& [key, t] : appTotals_) {
+    const uint16_t app = uint16_t(key / kSlots);
+    const auto name = appNames_.find(app);
+    m.emplace(std::make_pair(name == appNames_.end() ? std::string() : name->second,
+                             slotKey(key % kSlots)),
+              t);
+  }
+  return m;
 }
 
 size_t AnalyzeReport::slotOf(const GeoInfo& g) {
@@ -57,15 +87,7 @@ std::map<std::string, CountryTotals> AnalyzeReport::countries() const {
   for (size_t i = 0; i < kSlots; ++i) {
     const CountryTotals& t = totals_[i];
     if (t.pktsOut + t.pktsIn == 0) continue;  // every record has at least one packet
-    std::string key;
-    if (i < kUnknownSlot) {
-      key = fmt::format("{}{}", char('A' + i / 26), char('A' + i % 26));
-    } else if (i == kUnknownSlot) {
-      key = "unknown";
-    } else {
-      key = fmt::format("special:{}", addrClassName(AddrClass(i - kUnknownSlot - 1)));
-    }
-    m.emplace(std::move(key), t);
+    m.emplace(slotKey(i), t);
   }
   return m;
 }
@@ -141,31 +163,55 @@ FlowRow makeFlowRow(const AnalyzeReport::Record& r, const GeoResolver* geo) {
   if (geo != nullptr && g.asn != 0) row.asOrg = geo->asOrg(f.remoteAddr());
   row.initiator = f.initiatorLocal() ? "local" : "remote";
   row.durationSec = double(f.lastSeen - f.firstSeen) / double(kUsPerSec);
+  row.hostname = r.hostname;
+  row.hostnameSource = std::string(nameSourceName(r.source));
+  if (!r.hostname.empty()) row.registrableDomain = registrableDomain(r.hostname);
+  row.app = r.app;
   return row;
 }
 
+namespace {
+CountryRow countryRowOf(const std::string& key, const CountryTotals& t) {
+  CountryRow r;
+  r.key = key;
+  r.totals = t;
+  if (key.rfind("special:", 0) == 0) {
+    r.addrClass = key.substr(8);
+    r.name = r.addrClass;
+  } else if (key == "unknown") {
+    r.addrClass = "public";
+    r.name = "unknown";
+  } else {
+    r.code = key;
+    r.addrClass = "public";
+    r.name = std::string(countryName(CountryCode::fromString(key)));
+  }
+  return r;
+}
+
+bool moreBytesOut(const CountryRow& a, const CountryRow& b) {
+  if (a.totals.bytesOut != b.totals.bytesOut) return a.totals.bytesOut > b.totals.bytesOut;
+  return a.key < b.key;
+}
+}  // namespace
+
 std::vector<CountryRow> countryRows(const AnalyzeReport& report) {
   std::vector<CountryRow> rows;
-  for (const auto& [key, t] : report.countries()) {
-    CountryRow r;
-    r.key = key;
-    r.totals = t;
-    if (key.rfind("special:", 0) == 0) {
-      r.addrClass = key.substr(8);
-      r.name = r.addrClass;
-    } else if (key == "unknown") {
-      r.addrClass = "public";
-      r.name = "unknown";
-    } else {
-      r.code = key;
-      r.addrClass = "public";
-      r.name = std::string(countryName(CountryCode::fromString(key)));
+  for (const auto& [key, t] : report.countries()) rows.push_back(countryRowOf(key, t));
+  std::sort(rows.begin(), rows.end(), moreBytesOut);
+  return rows;
+}
+
+std::vector<AppCountryRow> appCountryRows(const AnalyzeReport& report) {
+  std::vector<AppCountryRow> rows;
+  for (const auto& [key, t] : report.appCountries())
+    rows.push_back(AppCountryRow{key.first, countryRowOf(key.second, t)});
+  std::sort(rows.begin(), rows.end(), [](const AppCountryRow& a, const AppCountryRow& b) {
+    if (a.app != b.app) {
+      if (a.app.empty() || b.app.empty()) return b.app.empty();  // unattributed last
+      return a.app < b.app;
     }
-    rows.push_back(std::move(r));
-  }
-  std::sort(rows.begin(), rows.end(), [](const CountryRow& a, const CountryRow& b) {
-    if (a.totals.bytesOut != b.totals.bytesOut) return a.totals.bytesOut > b.totals.bytesOut;
-    return a.key < b.key;
+    return moreBytesOut(a.country, b.country);
   });
   return rows;
 }
@@ -204,6 +250,21 @@ std::vector<std::pair<std::string, uint64_t>> statRows(const ReportContext& ctx)
     v.emplace_back("geo_db_lookups", g.dbLookups);
     v.emplace_back("geo_db_errors", g.dbErrors);
     v.emplace_back("geo_special", g.special);
+  }
+  if (ctx.names != nullptr) {
+    const FlowNamerStats& n = *ctx.names;
+    v.emplace_back("dns_responses", n.dnsResponses);
+    v.emplace_back("dns_malformed", n.dnsMalformed);
+    v.emplace_back("names_sni", n.sniNames);
+    v.emplace_back("names_quic", n.quicNames);
+    v.emplace_back("names_http", n.httpNames);
+    v.emplace_back("names_dns_at_start", n.dnsNamedAtStart);
+    v.emplace_back("names_dns_later", n.dnsNamedLater);
+    v.emplace_back("names_ech", n.ech);
+    v.emplace_back("flows_encrypted_dns", n.encryptedDns);
+    v.emplace_back("inspections", n.inspections);
+    v.emplace_back("inspections_dropped", n.inspectionsDropped);
+    v.emplace_back("names_dropped", n.namesDropped);
   }
   return v;
 }

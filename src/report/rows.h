@@ -22,6 +22,10 @@ struct FlowRow {
   std::string asOrg;
   std::string initiator;    // "local" or "remote"
   double durationSec = 0;
+  std::string hostname;          // "" when none
+  std::string hostnameSource;    // "sni", "quic", "http", "dns" or "none"
+  std::string registrableDomain; // eTLD+1 of hostname (libpsl), "" when none
+  std::string app;               // "" when no rule matched
 };
 
 FlowRow makeFlowRow(const AnalyzeReport::Record& r, const GeoResolver* geo);
@@ -36,6 +40,13 @@ struct CountryRow {
 
 /// Country summary rows, most bytes sent first.
 std::vector<CountryRow> countryRows(const AnalyzeReport& report);
+
+struct AppCountryRow {
+  std::string app;  // "" for flows no rule matched
+  CountryRow country;
+};
+/// App x country rows: apps by name (unattributed last), countries by bytes sent.
+std::vector<AppCountryRow> appCountryRows(const AnalyzeReport& report);
 
 /// Statistics as (stable name, value) pairs; decode skip reasons are "skipped.<reason>".
 std::vector<std::pair<std::string, uint64_t>> statRows(const ReportContext& ctx);

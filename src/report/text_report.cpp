@@ -81,7 +81,8 @@ void AnalyzeReport::writeText(std::FILE* out, const ReportContext& ctx) const {
   const auto recs = topRecords();
   std::fprintf(out, "Flows (%zu of %llu records, largest first)\n", recs.size(),
                static_cast<unsigned long long>(records_));
-  TextTable flows({{"REMOTE", false}, {"CC", false}, {"ASN", true}, {"ORGANISATION", false},
+  TextTable flows({{"REMOTE", false}, {"HOST", false}, {"APP", false}, {"CC", false},
+                   {"ASN", true}, {"ORGANISATION", false},
                    {"PROTO", false}, {"LOCAL", false}, {"PATH", false}, {"INIT", false}, {"BYTES OUT", true},
                    {"BYTES IN", true}, {"PKTS OUT", true}, {"PKTS IN", true}, {"DURATION", true}});
   for (const auto& r : recs) {
@@ -92,13 +93,18 @@ void AnalyzeReport::writeText(std::FILE* out, const ReportContext& ctx) const {
     if (f.remoteGeo.flags & GeoInfo::kAnycast) cc += "*";
     if (row.country.empty() && row.countryName != "unknown") cc = "(" + row.countryName + ")";
     else if (row.country.empty()) cc = "??";
-    flows.add({row.remote, cc, f.remoteGeo.asn ? fmt::format("AS{}", f.remoteGeo.asn) : "-",
+    std::string host = row.hostname.empty() ? "-" : row.hostname + " (" + row.hostnameSource + ")";
+    if (f.nameFlags & Flow::kNameEch) host += " ech";
+    if (f.nameFlags & Flow::kNameEncryptedDns) host += " enc-dns";
+    flows.add({row.remote, host, row.app.empty() ? "-" : row.app, cc, f.remoteGeo.asn ? fmt::format("AS{}", f.remoteGeo.asn) : "-",
                row.asOrg.empty() ? "-" : row.asOrg, row.proto, row.local, pathText(f.locality),
                row.initiator + (f.initiatorGuessed() ? "?" : ""), humanBytes(f.bytesOut),
                humanBytes(f.bytesIn), thousands(f.pktsOut), thousands(f.pktsIn),
                durationText(row.durationSec)});
   }
   flows.write(out);
+  std::fprintf(out, "  HOST: the remote's name and where it came from (sni, quic, http, dns); ech = "
+                    "Encrypted Client Hello (outer name), enc-dns = DNS over TLS/HTTPS\n");
   std::fprintf(out, "  CC: remote country (?? = not in the database, (class) = special-purpose "
                     "address, X/Y = located X, registered Y, * = anycast);\n"
                     "  PATH: out = local<->remote, lan = both local, transit = both remote "
@@ -114,6 +120,17 @@ void AnalyzeReport::writeText(std::FILE* out, const ReportContext& ctx) const {
                    thousands(c.totals.pktsIn)});
   }
   countries.write(out);
+
+  std::fprintf(out, "\nBy app and remote country\n");
+  TextTable apps({{"APP", false}, {"CC", false}, {"COUNTRY", false}, {"FLOWS", true},
+                  {"BYTES OUT", true}, {"BYTES IN", true}});
+  for (const auto& a : appCountryRows(*this)) {
+    const CountryRow& c = a.country;
+    apps.add({a.app.empty() ? "(no app)" : a.app, c.code.empty() ? "-" : c.code,
+              c.code.empty() ? "(" + c.name + ")" : c.name, thousands(c.totals.flows),
+              humanBytes(c.totals.bytesOut), humanBytes(c.totals.bytesIn)});
+  }
+  apps.write(out);
 
   std::fprintf(out, "\nStatistics\n");
   TextTable stats({{"COUNTER", false}, {"VALUE", true}});

@@ -163,7 +163,7 @@ class JsonFieldNames(unittest.TestCase):
     def test_field_names_are_stable(self):
         doc = analyze_json(os.path.join(WORK, "basic.pcap"))
         self.assertEqual(set(doc), {"format_version", "inputs", "warnings", "databases",
-                                    "flow_records_total", "flows", "countries", "stats"})
+                                    "flow_records_total", "flows", "countries", "apps", "stats"})
         self.assertEqual(doc["format_version"], 1)
         self.assertEqual(set(doc["databases"]), {"country", "asn"})
         self.assertEqual(set(doc["databases"]["country"]),
@@ -172,7 +172,8 @@ class JsonFieldNames(unittest.TestCase):
         udp = next(f for f in doc["flows"] if f["protocol"] == "udp")
         common = {"id", "record", "protocol", "protocol_number", "remote", "local", "locality",
                   "initiator", "initiator_guessed", "state", "end_reason", "first_seen",
-                  "last_seen", "duration_s", "bytes_out", "bytes_in", "packets_out", "packets_in"}
+                  "last_seen", "duration_s", "bytes_out", "bytes_in", "packets_out", "packets_in",
+                  "hostname", "hostname_source", "registrable_domain", "app", "ech", "encrypted_dns"}
         self.assertEqual(set(tcp), common | {"tcp_flags_out", "tcp_flags_in"})
         self.assertEqual(set(udp), common)
         self.assertEqual(set(tcp["remote"]), {"ip", "port", "country", "country_name",
@@ -187,8 +188,78 @@ class JsonFieldNames(unittest.TestCase):
                          "flows_idle_expired", "flow_records_active_timeout", "flows_evicted",
                          "flows_peak", "fragments_matched", "fragments_unmatched", "geo_lookups",
                          "geo_cache_hits", "geo_db_lookups", "geo_db_errors",
-                         "geo_special"} == set(doc["stats"]))
+                         "geo_special", "dns_responses", "dns_malformed", "names_sni", "names_quic",
+                         "names_http", "names_dns_at_start", "names_dns_later", "names_ech",
+                         "flows_encrypted_dns", "inspections", "inspections_dropped",
+                         "names_dropped"} == set(doc["stats"]))
+        self.assertEqual(set(doc["apps"][0]), {"app", "country", "name", "address_class", "flows",
+                                               "bytes_out", "bytes_in", "packets_out", "packets_in"})
         self.assertRegex(tcp["first_seen"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+
+
+class Names(unittest.TestCase):
+    """Host names from DNS answers, HTTP Host, TLS SNI (real openssl/curl captures) and QUIC,
+    and apps from the shipped catalog (config/apps.d)."""
+
+    def test_dns_http_and_apps_on_the_names_fixture(self):
+        doc = analyze_json(os.path.join(WORK, "names.pcap"),
+                           extra=("--apps-dir", os.path.join(ARGS.source_dir, "config/apps.d")))
+        with open(os.path.join(WORK, "names.expect.json")) as f:
+            expect = json.load(f)
+        FixtureCaptures.check_against_expectation(self, doc, expect)
+        got = {flow_key(f): f for f in doc["flows"]}
+        named = 0
+        for e in expect["flows"]:
+            if "hostname_source" not in e:
+                continue
+            f = got[(e["local_ip"], e["local_port"], e["remote_ip"], e["remote_port"], e["protocol"])]
+            with self.subTest(flow=e["remote_ip"]):
+                for field in ("hostname", "hostname_source", "registrable_domain", "app"):
+                    self.assertEqual(f[field], e[field], field)
+            named += 1
+        self.assertEqual(named, 3)
+        self.assertEqual(doc["stats"]["dns_responses"], 2)
+        apps = {(a["app"], a["country"]): a for a in doc["apps"]}
+        self.assertEqual(apps[("TikTok", "CN")]["flows"], 1)
+        self.assertEqual(apps[("Telegram", "DE")]["flows"], 1)
+
+    def test_sni_from_real_tls_handshakes(self):
+        # Captured from openssl s_client / curl against openssl s_server in a private network
+        # namespace (scripts/make-tls-fixtures.sh); the multi-segment ClientHello spans four
+        # TCP segments.
+        want = {
+            "curl_tls13.pcap": "www.example.test",
+            "openssl_tls13_sni_alpn.pcap": "example.test",
+            "openssl_tls12.pcap": "tls12.example.test",
+            "openssl_multiseg.pcap": "segmented-clienthello-test-host-name-label-one.second-label-"
+                                     "making-the-name-longer.third-label-for-good-measure.example.test",
+            "openssl_no_sni.pcap": None,
+        }
+        for name, host in want.items():
+            with self.subTest(capture=name):
+                doc = analyze_json(os.path.join(ARGS.source_dir, "tests/fixtures/tls", name))
+                tls = [f for f in doc["flows"] if f["protocol"] == "tcp"]
+                self.assertEqual(len(tls), 1)
+                self.assertEqual(tls[0]["hostname"], host)
+                self.assertEqual(tls[0]["hostname_source"], "sni" if host else "none")
+        doc = analyze_json(os.path.join(ARGS.source_dir, "tests/fixtures/tls/openssl_multiseg.pcap"))
+        self.assertEqual(doc["stats"]["inspections"], 1)  # reassembled, not read from one segment
+
+    def test_quic_initial_sni_from_the_tcpdump_corpus(self):
+        corpus = os.path.join(ARGS.source_dir, "../shared/corpus/tcpdump")
+        doc = analyze_json(os.path.join(corpus, "quic_handshake.pcap"))
+        quic = [f for f in doc["flows"] if f["hostname_source"] == "quic"]
+        self.assertEqual([f["hostname"] for f in quic], ["localhost"])
+        self.assertEqual(doc["stats"]["names_quic"], 1)
+
+    def test_text_output_shows_host_app_and_the_app_country_summary(self):
+        p = run("analyze", "-q", "--config", os.path.join(WORK, "lab.toml"),
+                "--apps-dir", os.path.join(ARGS.source_dir, "config/apps.d"),
+                os.path.join(WORK, "names.pcap"))
+        self.assertIn("api16-normal-useast5.tiktokv.com (http)", p.stdout)
+        self.assertIn("www.example.de (dns)", p.stdout)
+        self.assertIn("By app and remote country", p.stdout)
+        self.assertRegex(p.stdout, r"\nTikTok\s+CN\s+China\s+1\s")
 
 
 class TextOutput(unittest.TestCase):

@@ -20,10 +20,16 @@ struct GeoConfig {
   std::vector<AddrClass> lookupSpecial;  // special-purpose classes to geolocate anyway (labs)
 };
 
+struct AppsConfig {
+  std::string catalogDir;      // empty: the first of defaultAppCatalogDirs() that exists
+  bool enabled = true;
+};
+
 struct Config {
   std::string source;          // the file it came from; empty for built-in defaults
   EngineConfig engine;
   GeoConfig geo;
+  AppsConfig apps;
 };
 
 /// Built-in defaults (no config file at all).
@@ -37,5 +43,10 @@ Result<Config> parseConfig(std::string_view text, const std::string& sourceName)
 std::vector<std::string> defaultCountryDbPaths();
 /// The configured country DB, or the first default path that exists ("" if none).
 std::string resolveCountryDbPath(const GeoConfig& g);
+
+/// Where the app catalog (one TOML file per vendor) is looked for when none is configured.
+std::vector<std::string> defaultAppCatalogDirs();
+/// The configured catalog directory, or the first default that exists ("" if none).
+std::string resolveAppCatalogDir(const AppsConfig& a);
 
 }  // namespace egressmon

@@ -11,21 +11,25 @@
 #include "egressmon/decode/packet.h"
 #include "egressmon/flow/flow_table.h"
 #include "egressmon/flow/local_networks.h"
+#include "egressmon/naming/flow_namer.h"
 
 namespace egressmon {
 
 class GeoResolver;
+class AppCatalog;
 
 /// Where finished flow records go (the analyze report now; export and policy later).
 class FlowSink {
 public:
   virtual ~FlowSink() = default;
   /// Called on the engine thread for every record: idle, evicted, active cut, end of input.
-  virtual void onFlowRecord(const Flow& flow, EndReason reason) = 0;
+  /// `naming` views are valid during the call only.
+  virtual void onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason) = 0;
 };
 
 struct EngineConfig {
   FlowTableConfig flow;
+  FlowNamerConfig naming;
   std::vector<IpPrefix> localNetworks = LocalNetworks::defaults();
 };
 
@@ -46,8 +50,10 @@ struct EngineStats {
 
 class Engine final : private FlowObserver, private PacketHandler {
 public:
-  /// `geo` and `sink` must outlive the engine. Called and used on one thread only.
-  Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink);
+  /// `geo` and `sink` must outlive the engine; `apps` may be null (no app attribution).
+  /// Called and used on one thread only.
+  Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink,
+         std::shared_ptr<const AppCatalog> apps = nullptr);
   ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -60,6 +66,7 @@ public:
 
   const EngineStats& stats() const { return stats_; }
   const FlowTable& flows() const { return table_; }
+  const FlowNamer& namer() const { return namer_; }
 
 private:
   void onFlowStart(Flow& flow) override;
@@ -96,6 +103,7 @@ private:
   LocalNetworks local_;
   GeoResolver& geo_;
   FlowSink& sink_;
+  FlowNamer namer_;
   FlowTable table_;
   EngineStats stats_;
 };

@@ -93,13 +93,21 @@ struct Flow {
   uint8_t bits = 0;            // kLocalIsA | kInitiatorLocal | ...
   uint16_t records = 0;        // 2  records cut before this one (active timeouts)
   uint32_t queuedSec = 0;      // 4  packet second when queued in its LRU list (table-internal)
-  uint8_t reserved_[4] = {};   // 4  room for name and app ids
+  uint32_t nameId = 0;         // 4  the flow's host name in the namer's table (0 = none)
+  uint16_t appId = 0;          // 2  the app the catalog attributes it to (0 = none)
+  uint8_t nameSource = 0;      // 1  NameSource of nameId
+  uint8_t nameFlags = 0;       // 1  kNameEch | kNameEncryptedDns | kInspectDone
 
   enum Bits : uint8_t {
     kLocalIsA = 1,          // key.a is the local endpoint
     kInitiatorLocal = 2,    // the local endpoint opened the flow
     kInitiatorGuessed = 4,  // initiator inferred from the first packet, not a handshake
     kInUse = 8,             // slab slot holds a live flow
+  };
+  enum NameFlags : uint8_t {
+    kNameEch = 1,           // the ClientHello used Encrypted Client Hello: the name is the outer one
+    kNameEncryptedDns = 2,  // DNS over TLS/HTTPS/QUIC: later names of this client are hidden
+    kInspectDone = 4,       // the payload needs no more looking at
   };
 
   bool localIsA() const { return bits & kLocalIsA; }

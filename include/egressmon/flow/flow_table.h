@@ -80,8 +80,9 @@ public:
   void prefetchFlow(uint32_t hash) const;
   /// onPacket() with the key already prepared by prepare() for this very packet. Does not
   /// move time: the caller calls advance() (once per batch is enough: expiry has a
-  /// granularity of one second of packet time anyway).
-  void onPacket(const PacketView& p, const PreparedKey& key);
+  /// granularity of one second of packet time anyway). Returns the flow the packet was
+  /// counted to (valid until the next call), or null for a later fragment.
+  Flow* onPacket(const PacketView& p, const PreparedKey& key);
   /// Moves packet time forward and ends idle flows. Cheap when called often.
   void advance(TimeUs now);
   /// Ends every flow with EndReason::EndOfInput (end of capture, shutdown).

@@ -21,6 +21,7 @@ struct ReportContext {
   const EngineStats* engine = nullptr;
   const FlowTableStats* flows = nullptr;
   const GeoResolver* geo = nullptr;
+  const FlowNamerStats* names = nullptr;
 };
 
 /// Aggregate per remote country (or per special class / unknown).
@@ -37,17 +38,23 @@ public:
   /// top == 0 keeps every record (memory grows with the flow count).
   explicit AnalyzeReport(size_t top);
 
-  void onFlowRecord(const Flow& flow, EndReason reason) override;
+  void onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason) override;
 
   /// The kept records, largest first.
   struct Record {
     Flow flow;
     EndReason reason;
+    std::string hostname;
+    NameSource source = NameSource::None;
+    std::string app;
+    std::string vendor;
   };
   std::vector<Record> topRecords() const;
   /// Keyed by "CC" for a country, "unknown", or "special:<class>" (built on each call).
   std::map<std::string, CountryTotals> countries() const;
   uint64_t records() const { return records_; }
+  /// Totals by (app, remote country key); the app is "" for flows no rule matched.
+  std::map<std::pair<std::string, std::string>, CountryTotals> appCountries() const;
 
   void writeText(std::FILE* out, const ReportContext& ctx) const;
   std::string toJson(const ReportContext& ctx) const;
@@ -61,6 +68,10 @@ private:
   static constexpr size_t kSlots = kUnknownSlot + 1 + size_t(AddrClass::kCount);
   static size_t slotOf(const GeoInfo& g);
   std::array<CountryTotals, kSlots> totals_{};
+  // Per (app id, country slot); app names are kept once per id.
+  std::map<uint32_t, CountryTotals> appTotals_;
+  std::map<uint16_t, std::string> appNames_;
+  static std::string slotKey(size_t slot);
   uint64_t records_ = 0;
 };
 
