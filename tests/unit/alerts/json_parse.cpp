@@ -1,0 +1,2 @@
+// The one translation unit of the alerts tests that compiles Boost.JSON (header-only mode).
+#include <boost/json/src.hpp>
