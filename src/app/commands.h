@@ -19,6 +19,8 @@ inline constexpr int kExitUsage = 2;  // usage or input error, with a one-line m
 
 int analyzeCommand(const std::vector<std::string>& args);
 void printAnalyzeHelp();
+int checkConfigCommand(const std::vector<std::string>& args);
+void printCheckConfigHelp();
 
 /// The opened databases and resolver; overrides come from the command line.
 struct GeoSetup {

@@ -19,6 +19,7 @@ void printHelp() {
       "\n"
       "Commands:\n"
       "  analyze FILE...   analyse pcap/pcapng capture files offline\n"
+      "  check-config [F]  validate a configuration and print the effective settings\n"
       "  help [COMMAND]    show help for a command\n"
       "\n"
       "Options:\n"
@@ -54,10 +55,12 @@ int main(int argc, char** argv) {
   }
   if (cmd == "help") {
     if (!args.empty() && args[0] == "analyze") egressmon::app::printAnalyzeHelp();
+    else if (!args.empty() && args[0] == "check-config") egressmon::app::printCheckConfigHelp();
     else printHelp();
     return egressmon::app::kExitOk;
   }
   if (cmd == "analyze") return egressmon::app::analyzeCommand(args);
+  if (cmd == "check-config") return egressmon::app::checkConfigCommand(args);
   std::fprintf(stderr, "egressmon: unknown command '%s' (see egressmon --help)\n", cmd.c_str());
   return egressmon::app::kExitUsage;
 }

@@ -1,5 +1,7 @@
 #include "egressmon/config/config.h"
 
+#include "egressmon/policy/policy.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -300,8 +302,23 @@ Result<Config> parseConfig(std::string_view text, const std::string& sourceName)
          };
        })},
   };
-  walkTable(c, root, "", rootSpecs);
-  if (!c.ok()) return Error{c.joined()};
+  // The region policy may live in the same file; its tables are the policy module's to check.
+  std::vector<KeySpec> specs = rootSpecs;
+  bool hasPolicy = false;
+  for (std::string_view k : policyRootKeys()) {
+    specs.push_back({k.data(), [](const toml::node&, const std::string&) {}});
+    if (root.contains(k)) hasPolicy = true;
+  }
+  walkTable(c, root, "", specs);
+  std::string errors = c.ok() ? std::string() : c.joined();
+  if (hasPolicy) {
+    PolicyParseOptions opts;
+    opts.embedded = true;
+    auto policy = parsePolicy(text, sourceName, opts);
+    if (!policy) errors += (errors.empty() ? "" : "\n") + policy.error().message;
+    else cfg.policy = std::make_shared<const Policy>(std::move(policy).value());
+  }
+  if (!errors.empty()) return Error{errors};
   return cfg;
 }
 

@@ -262,6 +262,60 @@ class Names(unittest.TestCase):
         self.assertRegex(p.stdout, r"\nTikTok\s+CN\s+China\s+1\s")
 
 
+class CheckConfig(unittest.TestCase):
+    def write(self, name, text):
+        path = os.path.join(WORK, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_shipped_config_is_valid(self):
+        p = run("check-config", os.path.join(ARGS.source_dir, "config/egressmon.toml"),
+                "--apps-dir", os.path.join(ARGS.source_dir, "config/apps.d"))
+        self.assertIn("max_flows: 1000000", p.stdout)
+        self.assertRegex(p.stdout, r"catalog: .*apps\.d \(\d+ apps\)")
+        self.assertIn("policy:\n  none: flows are reported, none alerts", p.stdout)
+        self.assertTrue(p.stdout.endswith("OK\n"))
+
+    def test_policy_is_expanded_with_exceptions_and_reasons(self):
+        path = self.write("policy.toml", """[geo]
+country_db = "%s/country.mmdb"
+[region]
+allow = ["EU", "CH"]
+deny = ["HU"]
+[[app_policy]]
+app = "TikTok"
+allow = ["US"]
+[[ignore]]
+range = "203.0.113.0/24"
+reason = "our CDN in Frankfurt"
+""" % WORK)
+        p = run("check-config", path, "--apps-dir", os.path.join(ARGS.source_dir, "config/apps.d"))
+        self.assertIn("27 countries: AT BE BG CH", p.stdout)   # EU 27 + CH - HU
+        self.assertNotIn(" HU ", p.stdout.split("27 countries:")[1].split("\n")[0])
+        self.assertIn("TikTok: allow=[US]", p.stdout)
+        self.assertIn("range 203.0.113.0/24: our CDN in Frankfurt", p.stdout)
+        self.assertIn("schema maxmind_country", p.stdout)
+
+    def test_bad_values_name_file_line_and_exit_2(self):
+        cases = [
+            ("[region]\nallow = [\"XX\"]\n", r":2:\d+: .*XX"),
+            ("[region]\nallow = [\"EU\"]\nbogus = 1\n", r":3:1: .*bogus"),
+            ("[flow]\nmax_flows = \"lots\"\n", r":2:13: flow.max_flows: expected an integer"),
+            ("[[ignore]]\nrange = \"203.0.113.0/24\"\n", r":1:\d+: .*reason"),
+            ("[region]\nallow = [\"EU\"]\n[[app_policy]]\napp = \"NoSuchApp\"\nallow = [\"US\"]\n",
+             r":4:\d+: .*NoSuchApp"),
+        ]
+        for i, (text, pattern) in enumerate(cases):
+            with self.subTest(config=text):
+                path = self.write("bad%d.toml" % i, text)
+                p = run("check-config", path, "--apps-dir",
+                        os.path.join(ARGS.source_dir, "config/apps.d"), check=False)
+                self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                self.assertRegex(p.stderr, re.escape(path) + pattern)
+                self.assertNotIn("OK", p.stdout)
+
+
 class TextOutput(unittest.TestCase):
     def test_tables_are_aligned_and_use_human_units(self):
         p = run("analyze", "-q", "--config", os.path.join(WORK, "lab.toml"), os.path.join(WORK, "basic.pcap"))

@@ -2,6 +2,7 @@
 // Configuration: parsed and validated whole into plain structs, then handed over at once.
 // A bad file is rejected before anything changes; every error names file:line:column and what
 // was expected. toml++ stays inside config.cpp.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,11 +26,14 @@ struct AppsConfig {
   bool enabled = true;
 };
 
+class Policy;
+
 struct Config {
   std::string source;          // the file it came from; empty for built-in defaults
   EngineConfig engine;
   GeoConfig geo;
   AppsConfig apps;
+  std::shared_ptr<const Policy> policy;  // [region], [[app_policy]], ... (null: none given)
 };
 
 /// Built-in defaults (no config file at all).

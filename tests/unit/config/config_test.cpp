@@ -74,7 +74,7 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, ConfigErrors,
     ::testing::Values(
         BadCase{"\n[flow]\nmax_flowz = 3\n", "egressmon.toml:3:1: unknown key 'flow.max_flowz' in [flow]"},
-        BadCase{"bogus = 1\n", "unknown key 'bogus' (expected one of: network, flow, names, apps, geo)"},
+        BadCase{"bogus = 1\n", "unknown key 'bogus' (expected one of: network, flow, names, apps, geo, "},
         BadCase{"[flow]\nmax_flows = \"many\"\n", ":2:13: flow.max_flows: expected an integer from 1 to 100000000, got a string"},
         BadCase{"[flow]\nmax_flows = 0\n", "expected an integer from 1 to 100000000, got 0"},
         BadCase{"[network]\nlocal_networks = [\"10.0.0.0/33\"]\n", ":2:19: network.local_networks: expected an address range"},
