@@ -72,9 +72,16 @@ bool isEncryptedDnsName(std::string_view name) {
 
 struct FlowNamer::Impl {
   // Interned host names with reference counts; id 0 means "no name".
+  // A name and the ALPN offered with it ("" for DNS and HTTP names), interned together under
+  // the key text + '\x1f' + alpn.
   struct Name {
-    std::string text;
+    std::string key;
+    uint32_t nameLen = 0;
     uint32_t refs = 0;
+    std::string_view name() const { return std::string_view(key).substr(0, nameLen); }
+    std::string_view alpn() const {
+      return nameLen < key.size() ? std::string_view(key).substr(nameLen + 1) : std::string_view{};
+    }
   };
   std::vector<Name> names{Name{}};
   std::vector<uint32_t> freeNames;
@@ -96,7 +103,14 @@ struct FlowNamer::Impl {
   ClientHelloInfo hello;   // scratch
   HttpRequestInfo http;    // scratch
 
-  uint32_t intern(std::string_view s, uint32_t maxNames) {
+  std::string scratchKey;
+  uint32_t intern(std::string_view name, std::string_view alpn, uint32_t maxNames) {
+    scratchKey.assign(name);
+    if (!alpn.empty()) {
+      scratchKey += '\x1f';
+      scratchKey += alpn;
+    }
+    const std::string_view s = scratchKey;
     if (auto it = byText.find(s); it != byText.end()) {
       ++names[it->second].refs;
       return it->second;
@@ -110,16 +124,17 @@ struct FlowNamer::Impl {
       id = uint32_t(names.size());
       names.emplace_back();
     }
-    names[id].text.assign(s);
+    names[id].key.assign(s);
+    names[id].nameLen = uint32_t(name.size());
     names[id].refs = 1;
-    byText.emplace(names[id].text, id);
+    byText.emplace(names[id].key, id);
     return id;
   }
   void unref(uint32_t id) {
     if (id == 0 || id >= names.size() || names[id].refs == 0) return;
     if (--names[id].refs == 0) {
-      byText.erase(names[id].text);
-      names[id].text.clear();
+      byText.erase(names[id].key);
+      names[id].key.clear();
       freeNames.push_back(id);
     }
   }
@@ -140,9 +155,9 @@ FlowNamer::FlowNamer(FlowNamerConfig cfg, std::shared_ptr<const AppCatalog> cata
 
 FlowNamer::~FlowNamer() = default;
 
-void FlowNamer::setName(Flow& f, std::string_view name, NameSource src) {
+void FlowNamer::setName(Flow& f, std::string_view name, NameSource src, std::string_view alpn) {
   if (name.empty() || precedence(src) <= precedence(NameSource(f.nameSource))) return;
-  const uint32_t id = impl_->intern(name, cfg_.maxNames);
+  const uint32_t id = impl_->intern(name, alpn, cfg_.maxNames);
   if (id == 0) {
     ++stats_.namesDropped;
     return;
@@ -159,7 +174,7 @@ void FlowNamer::setName(Flow& f, std::string_view name, NameSource src) {
 
 void FlowNamer::matchApp(Flow& f) {
   if (!catalog_) return;
-  const std::string_view name = f.nameId ? std::string_view(impl_->names[f.nameId].text) : std::string_view{};
+  const std::string_view name = f.nameId ? impl_->names[f.nameId].name() : std::string_view{};
   const uint16_t port = (f.key.proto == kProtoTcp || f.key.proto == kProtoUdp) ? f.remotePort() : 0;
   f.appId = catalog_->match(name, f.remoteAddr(), f.remoteGeo.asn, port);
 }
@@ -238,7 +253,7 @@ void FlowNamer::inspectTcp(Flow& f, const PacketView& p) {
         }
         if (m.hello.hasSni) {
           ++stats_.sniNames;
-          setName(f, m.hello.sniView(), NameSource::Sni);
+          setName(f, m.hello.sniView(), NameSource::Sni, m.hello.alpnView());
         }
         finishInspection(f);
         return;
@@ -297,7 +312,7 @@ void FlowNamer::inspectTcp(Flow& f, const PacketView& p) {
       }
       if (m.hello.hasSni) {
         ++stats_.sniNames;
-        setName(f, m.hello.sniView(), NameSource::Sni);
+        setName(f, m.hello.sniView(), NameSource::Sni, m.hello.alpnView());
       }
     }
   } else {
@@ -349,7 +364,7 @@ void FlowNamer::inspectQuic(Flow& f, const PacketView& p) {
     }
     if (m.hello.hasSni) {
       ++stats_.quicNames;
-      setName(f, m.hello.sniView(), NameSource::Quic);
+      setName(f, m.hello.sniView(), NameSource::Quic, m.hello.alpnView());
     }
   }
   finishInspection(f);
@@ -370,7 +385,8 @@ FlowNaming FlowNamer::describe(const Flow& f) {
   n.source = NameSource(f.nameSource);
   AppId app = f.appId;
   if (f.nameId != 0) {
-    n.hostname = impl_->names[f.nameId].text;
+    n.hostname = impl_->names[f.nameId].name();
+    n.alpn = impl_->names[f.nameId].alpn();
   } else {
     // The answer may have come after the flow started. If no answer arrived since then, the
     // look-up at its start already saw everything there is.

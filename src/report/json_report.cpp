@@ -89,6 +89,7 @@ std::string AnalyzeReport::toJson(const ReportContext& ctx) const {
     o["hostname"] = orNull(row.hostname);
     o["hostname_source"] = row.hostnameSource;
     o["registrable_domain"] = orNull(row.registrableDomain);
+    o["alpn"] = orNull(r.alpn);
     o["app"] = orNull(row.app);
     o["ech"] = (f.nameFlags & Flow::kNameEch) != 0;
     o["encrypted_dns"] = (f.nameFlags & Flow::kNameEncryptedDns) != 0;

@@ -34,8 +34,13 @@ void AnalyzeReport::onFlowRecord(const Flow& flow, const FlowNaming& naming, End
     appNames_.emplace(naming.appId, std::string(naming.app));
 
   auto make = [&] {
-    return Record{flow, reason, std::string(naming.hostname), naming.source,
-                  std::string(naming.app), std::string(naming.vendor)};
+    return Record{flow,
+                  reason,
+                  std::string(naming.hostname),
+                  naming.source,
+                  std::string(naming.alpn),
+                  std::string(naming.app),
+                  std::string(naming.vendor)};
   };
   if (top_ == 0) {
     heap_.push_back(make());
@@ -46,7 +51,7 @@ void AnalyzeReport::onFlowRecord(const Flow& flow, const FlowNaming& naming, End
   if (heap_.size() < top_) {
     heap_.push_back(make());
     std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);
-  } else if (byBytesGreater(Record{flow, reason, {}, {}, {}, {}}, heap_.front())) {
+  } else if (byBytesGreater(Record{flow, reason, {}, {}, {}, {}, {}}, heap_.front())) {
     std::pop_heap(heap_.begin(), heap_.end(), byBytesGreater);
     heap_.back() = make();
     std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);

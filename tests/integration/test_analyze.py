@@ -173,7 +173,8 @@ class JsonFieldNames(unittest.TestCase):
         common = {"id", "record", "protocol", "protocol_number", "remote", "local", "locality",
                   "initiator", "initiator_guessed", "state", "end_reason", "first_seen",
                   "last_seen", "duration_s", "bytes_out", "bytes_in", "packets_out", "packets_in",
-                  "hostname", "hostname_source", "registrable_domain", "app", "ech", "encrypted_dns"}
+                  "hostname", "hostname_source", "registrable_domain", "alpn", "app", "ech",
+                  "encrypted_dns"}
         self.assertEqual(set(tcp), common | {"tcp_flags_out", "tcp_flags_in"})
         self.assertEqual(set(udp), common)
         self.assertEqual(set(tcp["remote"]), {"ip", "port", "country", "country_name",
@@ -242,6 +243,8 @@ class Names(unittest.TestCase):
                 self.assertEqual(len(tls), 1)
                 self.assertEqual(tls[0]["hostname"], host)
                 self.assertEqual(tls[0]["hostname_source"], "sni" if host else "none")
+        doc = analyze_json(os.path.join(ARGS.source_dir, "tests/fixtures/tls/openssl_tls13_sni_alpn.pcap"))
+        self.assertEqual([f["alpn"] for f in doc["flows"]], ["h2,http/1.1"])
         doc = analyze_json(os.path.join(ARGS.source_dir, "tests/fixtures/tls/openssl_multiseg.pcap"))
         self.assertEqual(doc["stats"]["inspections"], 1)  # reassembled, not read from one segment
 
@@ -250,6 +253,7 @@ class Names(unittest.TestCase):
         doc = analyze_json(os.path.join(corpus, "quic_handshake.pcap"))
         quic = [f for f in doc["flows"] if f["hostname_source"] == "quic"]
         self.assertEqual([f["hostname"] for f in quic], ["localhost"])
+        self.assertEqual([f["alpn"] for f in quic], ["h3"])
         self.assertEqual(doc["stats"]["names_quic"], 1)
 
     def test_text_output_shows_host_app_and_the_app_country_summary(self):

@@ -49,6 +49,7 @@ struct FlowNamerStats {
 struct FlowNaming {
   std::string_view hostname;      // "" when none; valid until the next call into the namer
   NameSource source = NameSource::None;
+  std::string_view alpn;          // ALPN protocols the client offered ("h2,http/1.1"), TLS/QUIC
   std::string_view app;           // "" when no rule matched
   std::string_view vendor;
   uint16_t appId = 0;             // the catalog's id of `app` (0 = none)
@@ -79,7 +80,7 @@ public:
 
 private:
   struct Impl;
-  void setName(Flow& f, std::string_view name, NameSource src);
+  void setName(Flow& f, std::string_view name, NameSource src, std::string_view alpn = {});
   void matchApp(Flow& f);
   void inspectTcp(Flow& f, const PacketView& p);
   void inspectQuic(Flow& f, const PacketView& p);

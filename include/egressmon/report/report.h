@@ -46,6 +46,7 @@ public:
     EndReason reason;
     std::string hostname;
     NameSource source = NameSource::None;
+    std::string alpn;
     std::string app;
     std::string vendor;
   };
