@@ -36,6 +36,13 @@ constexpr const char* kUsage =
     "  --pps N           packet-time rate in packets per second (default 200000)\n"
     "  --seed N          PRNG seed (default fixed; other seeds give other, equally\n"
     "                    deterministic captures)\n"
+    "  --names           put names in the traffic: DNS lookups (to the resolver 10.0.0.1 /\n"
+    "                    fd65:676d:6f6e::1) before a share of the outbound flows, TLS\n"
+    "                    ClientHellos with SNI opening TCP 443/8443/993/5228, QUIC v1 Initials\n"
+    "                    opening UDP 443, HTTP requests on 4% of the TCP 443 flows moved to\n"
+    "                    port 80; packets carrying them are captured whole (file snaplen 65535)\n"
+    "  --dns-share F     with --names: share of outbound flows preceded by a lookup, 0..1\n"
+    "                    (default 0.6)\n"
     "  --out FILE        output file\n";
 
 // Writes little-endian fields into a large buffer and flushes it to a FILE.
@@ -94,6 +101,10 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
+    if (a == "--names") {
+      cfg.names = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       std::fprintf(stderr, "egressmon-gen-capture: %s needs a value (or is unknown)\n%s", argv[i], kUsage);
       return 2;
@@ -119,6 +130,11 @@ int main(int argc, char** argv) {
       ok = parseInt(v, cfg.pps) && cfg.pps > 0 && cfg.pps <= 1'000'000'000;
     } else if (a == "--seed") {
       ok = parseInt(v, cfg.seed);
+    } else if (a == "--dns-share") {
+      double share = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), share);
+      ok = ec == std::errc() && p == v.data() + v.size() && share >= 0 && share <= 1;
+      cfg.dnsPerMille = static_cast<uint32_t>(share * 1000 + 0.5);
     } else if (a == "--out") {
       out = v;
     } else {
@@ -149,7 +165,8 @@ int main(int argc, char** argv) {
   w.u16(4);
   w.u32(0);  // thiszone
   w.u32(0);  // sigfigs
-  w.u32(c.snaplen);
+  // With names some packets are captured whole: the file's snaplen must let them through.
+  w.u32(c.names ? std::max<uint32_t>(c.snaplen, 65535) : c.snaplen);
   w.u32(1);  // LINKTYPE_ETHERNET
   std::vector<uint8_t> frame(std::max<uint32_t>(c.snaplen, egressmon::bench::kMaxFrame));
   bool ok = true;
@@ -174,15 +191,26 @@ int main(int argc, char** argv) {
   const auto pct = [&](uint64_t n) { return 100.0 * static_cast<double>(n) / static_cast<double>(s.packets); };
   std::fprintf(stderr,
                "egressmon-gen-capture: %s: %llu packets, %llu flows (%llu alive at end, %.1f%% IPv6, "
-               "%llu inbound, %llu local), %s on the wire, file %s (snaplen %u), packets TCP %.1f%% "
+               "%llu inbound, %llu local), %s on the wire, file %s (snaplen %u%s), packets TCP %.1f%% "
                "UDP %.1f%% ICMP %.1f%% IPv6 %.1f%%, %.2f s of packet time, written in %.2f s\n",
                out.c_str(), static_cast<unsigned long long>(s.packets),
                static_cast<unsigned long long>(s.flowsStarted), static_cast<unsigned long long>(s.flowsAliveAtEnd),
                100.0 * static_cast<double>(s.ipv6Flows) / static_cast<double>(s.flowsStarted),
                static_cast<unsigned long long>(s.inboundFlows), static_cast<unsigned long long>(s.localFlows),
                human(static_cast<double>(s.wireBytes), "B").c_str(),
-               human(static_cast<double>(w.written()), "B").c_str(), c.snaplen, pct(s.tcpPackets),
+               human(static_cast<double>(w.written()), "B").c_str(), c.snaplen,
+               c.names ? "; packets carrying names whole" : "", pct(s.tcpPackets),
                pct(s.udpPackets), pct(s.icmpPackets), pct(s.ipv6Packets),
                static_cast<double>(s.packets) / static_cast<double>(c.pps), secs);
+  if (c.names) {
+    std::fprintf(stderr,
+                 "egressmon-gen-capture: names: %llu DNS lookups (%llu answered with a CNAME chain), "
+                 "%llu TLS ClientHellos (%llu over two segments, %llu of those out of order), %llu QUIC "
+                 "ClientHellos (%llu over two Initials), %llu HTTP requests\n",
+                 static_cast<unsigned long long>(s.dnsLookups), static_cast<unsigned long long>(s.dnsCnameAnswers),
+                 static_cast<unsigned long long>(s.tlsHellos), static_cast<unsigned long long>(s.tlsHellosSplit),
+                 static_cast<unsigned long long>(s.tlsHellosReordered), static_cast<unsigned long long>(s.quicHellos),
+                 static_cast<unsigned long long>(s.quicHellosSplit), static_cast<unsigned long long>(s.httpRequests));
+  }
   return 0;
 }

@@ -13,6 +13,10 @@ usage: bench/run-bench.sh [options]
   --work DIR           where captures and logs go (default BUILD/bench-out)
   --memory-flows N     flows alive at the end of the memory capture (default 1000000)
   --egressmon PATH     measure this egressmon binary instead of building one
+  --names              also measure a capture with names in it (DNS lookups, TLS and QUIC
+                       ClientHellos, HTTP requests; egressmon-gen-capture --names): egressmon
+                       analyze on it with naming and the app catalog on, with them off, and on
+                       the plain capture, to give what name parsing and app matching add
 Environment: EGRESSMON_COUNTRY_DB, when set, is passed to egressmon as --country-db.
 EOF
 }
@@ -31,6 +35,7 @@ WORK=
 MEM_FLOWS=1000000
 EGRESSMON=
 CPU=0
+NAMES=0
 
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -40,6 +45,7 @@ while [[ $# -gt 0 ]]; do
     --work) WORK=${2:?--work needs a value}; shift 2 ;;
     --memory-flows) MEM_FLOWS=${2:?--memory-flows needs a value}; shift 2 ;;
     --egressmon) EGRESSMON=${2:?--egressmon needs a value}; shift 2 ;;
+    --names) NAMES=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
   esac
@@ -134,6 +140,8 @@ gen() {
   sed 's/^/  /' "$file.summary" >&2
 }
 mib() { awk -v k="$1" 'BEGIN {printf "%.0f", k / 1024}'; }
+# pct A B: how much longer A is than B, in per cent ("+12.3%").
+pct() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%+.1f%%", (a / b - 1) * 100}'; }
 
 # --- throughput --------------------------------------------------------------------------------
 CAP=$WORK/synthetic-$PACKETS.pcap
@@ -157,6 +165,63 @@ awk -v a="$TD_MED" -v b="$EM_MED" 'BEGIN {exit !(a > 0 && b > 0)}' ||
   die "a run took under 10 ms, too short to time: use more --packets"
 read -r TD_MPPS EM_MPPS RATIO < <(awk -v n="$PACKETS" -v a="$TD_MED" -v b="$EM_MED" \
   'BEGIN {printf "%.2f %.2f %.2f\n", n / a / 1e6, n / b / 1e6, a / b}')
+
+# --- names -------------------------------------------------------------------------------------
+# The same traffic model with names in it, read three ways, interleaved run by run:
+#   (a) names capture, egressmon as shipped (DNS answers cached, ClientHellos reassembled, QUIC
+#       Initials decrypted, app catalog);
+#   (b) names capture, naming mostly off: no DNS port, no reassembly slots (so no split
+#       ClientHellos and no QUIC), no app catalog. Single-segment ClientHellos and HTTP
+#       requests are still parsed: egressmon has no switch for that;
+#   (c) the plain capture (no names) of the same packet count, egressmon as shipped.
+# (a) vs (b) is what name parsing and app matching add; (a) vs (c) what a names-heavy
+# capture costs over one whose parsers find nothing (more flows too: each lookup is one).
+if [[ $NAMES -eq 1 ]]; then
+  NCAP=$WORK/synthetic-names-$PACKETS.pcap
+  gen "$NCAP" --packets "$PACKETS" --names
+  NAMES_OFF=$WORK/names-off.toml
+  cat >"$NAMES_OFF" <<'TOML'
+# bench/run-bench.sh --names, run (b): DNS, reassembly (split ClientHellos, QUIC) and apps off.
+[names]
+dns_ports = []
+inspection_slots = 0
+
+[apps]
+enabled = false
+TOML
+  cat "$NCAP" "$CAP" >/dev/null
+  declare -a NT_T NA_T NA_C NA_M NB_T NB_C NC_T NC_C
+  for ((r = 1; r <= RUNS; r++)); do
+    measure tcpdump-names tcpdump -r "$NCAP" -w /dev/null
+    NT_T+=("$T")
+    measure egressmon-names "$EGRESSMON" analyze "$NCAP" --top 5 "${DB_ARGS[@]}"
+    NA_T+=("$T"); NA_C+=("$C"); NA_M+=("$M")
+    measure egressmon-names-off "$EGRESSMON" analyze "$NCAP" --top 5 --config "$NAMES_OFF" "${DB_ARGS[@]}"
+    NB_T+=("$T"); NB_C+=("$C")
+    measure egressmon-plain "$EGRESSMON" analyze "$CAP" --top 5 "${DB_ARGS[@]}"
+    NC_T+=("$T"); NC_C+=("$C")
+    note "run $r/$RUNS  names: tcpdump ${NT_T[-1]} s; egressmon (a) ${NA_T[-1]} s (CPU ${NA_C[-1]} s), (b) ${NB_T[-1]} s (CPU ${NB_C[-1]} s), (c) ${NC_T[-1]} s (CPU ${NC_C[-1]} s)"
+  done
+  NT_MED=$(printf '%s\n' "${NT_T[@]}" | median)
+  NA_MED=$(printf '%s\n' "${NA_T[@]}" | median)
+  NB_MED=$(printf '%s\n' "${NB_T[@]}" | median)
+  NC_MED=$(printf '%s\n' "${NC_T[@]}" | median)
+  NA_CPU=$(printf '%s\n' "${NA_C[@]}" | median)
+  NB_CPU=$(printf '%s\n' "${NB_C[@]}" | median)
+  NC_CPU=$(printf '%s\n' "${NC_C[@]}" | median)
+  NA_RSS=$(printf '%s\n' "${NA_M[@]}" | median)
+  awk -v t="$NT_MED" -v a="$NA_MED" -v b="$NB_MED" -v c="$NC_MED" 'BEGIN {exit !(t > 0 && a > 0 && b > 0 && c > 0)}' ||
+    die "a run took under 10 ms, too short to time: use more --packets"
+  read -r NT_MPPS NA_MPPS NB_MPPS NC_MPPS N_RATIO < <(awk -v n="$PACKETS" -v t="$NT_MED" -v a="$NA_MED" \
+    -v b="$NB_MED" -v c="$NC_MED" 'BEGIN {printf "%.2f %.2f %.2f %.2f %.2f\n", n / t / 1e6, n / a / 1e6, n / b / 1e6, n / c / 1e6, t / a}')
+  # What egressmon named (one more run, untimed), beside what the generator put in.
+  "$EGRESSMON" analyze "$NCAP" --top 1 "${DB_ARGS[@]}" >"$WORK/egressmon-names.report" 2>/dev/null ||
+    die "egressmon analyze $NCAP failed"
+  stat_of() { awk -v k="$1" '$1 == k {gsub(",", "", $2); print $2; exit}' "$WORK/egressmon-names.report"; }
+  NAMED="sni $(stat_of names_sni), quic $(stat_of names_quic), http $(stat_of names_http), dns at flow start $(stat_of names_dns_at_start), dns later $(stat_of names_dns_later); dns_responses $(stat_of dns_responses), inspections $(stat_of inspections) ($(stat_of inspections_dropped) dropped), ech $(stat_of names_ech)"
+  SENT=$(sed -n 's/^egressmon-gen-capture: names: //p' "$NCAP.summary")
+  NCAP_MB=$(awk -v s="$(stat -c %s "$NCAP")" 'BEGIN {printf "%.0f", s / 1e6}')
+fi
 
 # --- memory per flow ---------------------------------------------------------------------------
 MEMCAP=$WORK/memory-$MEM_FLOWS.pcap
@@ -191,4 +256,22 @@ capture: $CAP ($CAP_MB MB, snaplen 128); median of $RUNS runs, /usr/bin/time wal
 packets: $PACKETS  tcpdump: $TD_MPPS Mpps  egressmon analyze: $EM_MPPS Mpps  ratio: $RATIO
   (wall: tcpdump $TD_MED s, egressmon analyze $EM_MED s; CPU user+sys: tcpdump $TD_CPU s, egressmon analyze $EM_CPU s; egressmon peak RSS $(mib "$EM_RSS") MiB)
 memory at $MEM_FLOWS flows: $PER_FLOW bytes/flow (peak RSS $(mib "$MEM_RSS") MiB, 1-flow baseline $(mib "$BASE_RSS") MiB; raw $RAW_PER_FLOW bytes/flow)
+EOF
+[[ $NAMES -eq 1 ]] || exit 0
+cat <<EOF
+
+names capture: $NCAP ($NCAP_MB MB; packets carrying names captured whole, the rest at 128 bytes)
+  sent: $SENT
+  egressmon named: $NAMED
+  packets: $PACKETS  tcpdump: $NT_MPPS Mpps  egressmon analyze: $NA_MPPS Mpps  ratio: $N_RATIO  (egressmon peak RSS $(mib "$NA_RSS") MiB)
+  (a) names capture, naming and apps on:  $NA_MED s, $NA_MPPS Mpps (CPU $NA_CPU s)
+  (b) names capture, naming mostly off:   $NB_MED s, $NB_MPPS Mpps (CPU $NB_CPU s)
+  (c) plain capture, naming and apps on:  $NC_MED s, $NC_MPPS Mpps (CPU $NC_CPU s)
+  name parsing and app matching add  (a vs b): $(pct "$NA_MED" "$NB_MED") time, $(pct "$NA_CPU" "$NB_CPU") CPU  (goal: at most +20%)
+  names capture over plain capture   (a vs c): $(pct "$NA_MED" "$NC_MED") time, $(pct "$NA_CPU" "$NC_CPU") CPU
+  naming off over plain capture      (b vs c): $(pct "$NB_MED" "$NC_MED") time, $(pct "$NB_CPU" "$NC_CPU") CPU
+
+For the README (Performance table):
+| $PACKETS packets with names (\`--names\`, $NCAP_MB MB) | $NT_MED s, $NT_MPPS Mpps | $NA_MED s, $NA_MPPS Mpps | **ratio $N_RATIO** |
+| name parsing and app matching (same capture, naming off: $NB_MED s) | | $(pct "$NA_MED" "$NB_MED") time | goal ≤ +20% |
 EOF

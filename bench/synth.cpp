@@ -5,6 +5,8 @@
 #include <array>
 #include <cstring>
 
+#include "synth_names.h"
+
 namespace egressmon::bench {
 
 namespace {
@@ -41,6 +43,10 @@ uint16_t ipv4Checksum(const uint8_t* h) {
 
 // Fills `n` captured payload bytes; `total` is the payload's wire length.
 void writePayload(const FrameSpec& f, uint8_t* p, uint32_t n, uint32_t total) {
+  if (f.data != nullptr) {
+    std::memcpy(p, f.data, std::min(n, f.payloadLen));
+    return;
+  }
   uint64_t x = f.payloadSeed;
   for (uint32_t i = 0; i < n; i += 8) {
     uint64_t r = splitmix64(x);
@@ -267,7 +273,7 @@ FrameLen buildFrame(const FrameSpec& f, uint8_t* out, uint32_t snaplen) {
 
   FrameLen len;
   len.wire = 14 + ipLen;
-  len.cap = std::min(len.wire, snaplen);
+  len.cap = f.whole ? len.wire : std::min(len.wire, snaplen);
   std::memcpy(out, h.data(), std::min(hdrLen, len.cap));
   if (len.cap > hdrLen) writePayload(f, out + hdrLen, len.cap - hdrLen, f.payloadLen);
   return len;
@@ -277,6 +283,8 @@ FrameLen buildFrame(const FrameSpec& f, uint8_t* out, uint32_t snaplen) {
 // The traffic model.
 
 enum class FlowKind : uint8_t { TcpOut, TcpIn, TcpLocal, Quic, Ntp, WireGuard, IcmpOut, IcmpLocal };
+
+enum class Opening : uint8_t { None, Tls, Http, Quic };
 
 enum class Phase : uint8_t {
   Syn, SynAck, HandshakeAck, Request, Data, DataAck, Fin1, Fin2, LastAck, Rst,  // TCP
@@ -374,9 +382,21 @@ struct FlowState {
   bool refuse = false;    // TCP: answer the SYN with RST
   bool rstClose = false;  // TCP: end with RST instead of FIN
   bool requested = false;  // TCP: the first request was sent
+  // Names (TrafficConfig::names; see planNames()).
+  uint64_t nameSeed = 0;   // seeds the DNS exchange and the opening message
+  uint16_t dnsPort = 0;    // the lookup's client port
+  uint16_t datagram = 0;   // QUIC: UDP payload size of the Initials
+  uint8_t dnsLeft = 0;     // lookup packets still to send: 2 the query, 1 the response
+  uint8_t openParts = 0;   // packets of the opening message (ClientHello, request); 0: none
+  uint8_t openSent = 0;    // of which sent
+  Opening opening = Opening::None;
+  names::Service service = names::Service::Web;
+  bool pq = false;         // ClientHello with an X25519MLKEM768 key share
+  bool reorder = false;    // TLS: a two-segment ClientHello's second segment goes first
 };
 
-TrafficModel::TrafficModel(const TrafficConfig& cfg) : cfg_(cfg), rng_(cfg.seed) {
+TrafficModel::TrafficModel(const TrafficConfig& cfg)
+    : cfg_(cfg), rng_(cfg.seed), namesRng_(cfg.seed ^ 0x6e616d6573ULL) {
   cfg_.packets = std::max<uint64_t>(cfg_.packets, 1);
   if (cfg_.flows == 0) cfg_.flows = std::max<uint64_t>(cfg_.packets / 20, 1);
   cfg_.flows = std::min(cfg_.flows, cfg_.packets);
@@ -387,6 +407,8 @@ TrafficModel::TrafficModel(const TrafficConfig& cfg) : cfg_(cfg), rng_(cfg.seed)
   active_.reserve(cfg_.concurrent);
   nextPort_.resize(kLocalHosts);
   for (uint32_t h = 0; h < kLocalHosts; ++h) nextPort_[h] = static_cast<uint16_t>(mix64(h) % kEphemeralPorts);
+  cfg_.dnsPerMille = std::min<uint32_t>(cfg_.dnsPerMille, 1000);
+  if (cfg_.names) scratch_.resize(names::kMaxPayload);
 }
 
 TrafficModel::~TrafficModel() = default;
@@ -496,11 +518,163 @@ void TrafficModel::startFlow() {
     fl.left = 2 * pairs;
     fl.seqC = 1;  // ICMP echo sequence
   }
+  if (cfg_.names) planNames(fl);
   if (fl.v6) ++stats_.ipv6Flows;
   if (fl.kind == FlowKind::TcpIn) ++stats_.inboundFlows;
   if (fl.kind == FlowKind::TcpLocal || fl.kind == FlowKind::IcmpLocal) ++stats_.localFlows;
   ++stats_.flowsStarted;
   active_.push_back(fl);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names (TrafficConfig::names).
+
+namespace {
+
+// The clients' resolver: the router (its MAC is the gateway's), as a home or office network's
+// DHCP hands it out, a recursive resolver (dnsmasq, unbound) on 10.0.0.1 / fd65:676d:6f6e::1.
+// Neither address is one of the clients or servers above.
+constexpr Addr kResolver4 = {{10, 0, 0, 1}};
+constexpr Addr kResolver6 = {{0xfd, 0x65, 0x67, 0x6d, 0x6f, 0x6e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+
+// Share of outbound TCP flows to 443 moved to port 80 and opened by an HTTP request, per mille.
+constexpr uint32_t kHttpPerMille = 40;
+// Share of TLS (web) and QUIC ClientHellos with an X25519MLKEM768 key share, per cent, and of
+// the two-segment TLS ones sent out of order, per cent.
+constexpr uint32_t kPqPercent = 30;
+constexpr uint32_t kReorderPercent = 5;
+// TTLs resolvers hand out, in seconds (operators pick round values).
+constexpr uint32_t kTtls[] = {60, 60, 120, 300, 300, 300, 600, 900, 1800, 3600};
+// QUIC Initial datagram sizes: Chrome's 1250 mostly, the RFC 9000 minimum, Firefox's 1357.
+constexpr uint16_t kDatagrams[] = {1250, 1250, 1250, 1250, 1250, 1250, 1200, 1357, 1357, 1200};
+
+// Byte-wise, so the same on every machine.
+uint64_t addrHash(const Addr& a) {
+  uint64_t hi = 0, lo = 0;
+  for (int i = 0; i < 8; ++i) hi = hi << 8 | a.b[i];
+  for (int i = 8; i < 16; ++i) lo = lo << 8 | a.b[i];
+  return mix64(hi ^ mix64(lo));
+}
+
+bool isOutbound(FlowKind k) {
+  return k == FlowKind::TcpOut || k == FlowKind::Quic || k == FlowKind::Ntp || k == FlowKind::WireGuard ||
+         k == FlowKind::IcmpOut;
+}
+
+const names::Host& hostOf(const FlowState& fl) {
+  return names::hostFor(fl.service, addrHash(fl.srv), fl.kind == FlowKind::Quic);
+}
+
+}  // namespace
+
+// Decides what names a new flow carries. Draws only from namesRng_.
+void TrafficModel::planNames(FlowState& fl) {
+  Rng& r = namesRng_;
+  fl.nameSeed = r.next();
+  if (fl.kind == FlowKind::TcpOut && fl.dport == 443 && r.below(1000) < kHttpPerMille) fl.dport = 80;
+  bool tls = false;
+  switch (fl.kind) {
+    case FlowKind::TcpOut:
+      switch (fl.dport) {
+        case 993: fl.service = names::Service::Imap; tls = true; break;
+        case 5228: fl.service = names::Service::Push; tls = true; break;
+        case 22: fl.service = names::Service::Ssh; break;
+        case 587: fl.service = names::Service::Smtp; break;
+        case 80: fl.service = names::Service::Http; break;
+        default: fl.service = names::Service::Web; tls = true; break;  // 443, 8443
+      }
+      break;
+    case FlowKind::TcpIn:
+      fl.service = names::Service::Inbound;
+      tls = fl.dport == 443;
+      break;
+    case FlowKind::Quic: fl.service = names::Service::Web; break;
+    case FlowKind::Ntp: fl.service = names::Service::Ntp; break;
+    case FlowKind::WireGuard: fl.service = names::Service::WireGuard; break;
+    case FlowKind::IcmpOut: fl.service = names::Service::Ping; break;
+    case FlowKind::TcpLocal:
+    case FlowKind::IcmpLocal: return;  // local servers by address
+  }
+  if (isOutbound(fl.kind) && r.below(1000) < cfg_.dnsPerMille) {
+    fl.dnsLeft = 2;
+    fl.dnsPort = static_cast<uint16_t>(32768 + r.below(kEphemeralPorts));
+  }
+  const bool web = fl.service == names::Service::Web;
+  if (tls) {
+    fl.opening = Opening::Tls;
+    fl.pq = web && r.below(100) < kPqPercent;
+    fl.reorder = fl.pq && r.below(100) < kReorderPercent;
+    fl.openParts = 1;  // made 2 when the ClientHello does not fit one segment
+  } else if (fl.kind == FlowKind::TcpOut && fl.dport == 80) {
+    fl.opening = Opening::Http;
+    fl.openParts = 1;
+  } else if (fl.kind == FlowKind::Quic) {
+    fl.opening = Opening::Quic;
+    fl.pq = r.below(100) < kPqPercent;
+    fl.openParts = fl.pq ? 2 : 1;
+    fl.datagram = kDatagrams[r.below(std::size(kDatagrams))];
+  }
+}
+
+// Writes the flow's opening message (for QUIC: Initial number openSent) to scratch_.
+size_t TrafficModel::openingMessage(const FlowState& fl) {
+  const names::Host& h = hostOf(fl);
+  switch (fl.opening) {
+    case Opening::Tls:
+      return names::tlsClientHello(scratch_.data(), h.name, fl.service == names::Service::Web, fl.pq, fl.nameSeed);
+    case Opening::Http:
+      return names::httpRequest(scratch_.data(), h, fl.nameSeed);
+    case Opening::Quic:
+      return names::quicInitial(scratch_.data(), h.name, fl.pq, fl.openSent, fl.datagram, fl.nameSeed);
+    case Opening::None:
+      break;
+  }
+  return 0;
+}
+
+// The next packet of the flow's DNS lookup: the query to the resolver, then its response
+// with 1-3 addresses, the flow's server among them.
+void TrafficModel::dnsFrame(FlowState& fl, FrameSpec& f) {
+  const bool query = fl.dnsLeft == 2;
+  Rng r(fl.nameSeed ^ 0x646e73ULL);
+  const auto id = static_cast<uint16_t>(r.next() >> 48);
+  const names::Host& h = hostOf(fl);
+  f.v6 = fl.v6;
+  const Addr& resolver = fl.v6 ? kResolver6 : kResolver4;
+  f.src = query ? fl.cli : resolver;
+  f.dst = query ? resolver : fl.cli;
+  f.srcMac = query ? fl.cliMac : kGatewayMac;
+  f.dstMac = query ? kGatewayMac : fl.cliMac;
+  f.ttl = 64;
+  f.ipId = query ? fl.ipIdC++ : static_cast<uint16_t>(r.next() >> 48);
+  f.sport = query ? fl.dnsPort : 53;
+  f.dport = query ? 53 : fl.dnsPort;
+  f.flowLabel = static_cast<uint32_t>(mix64(uint64_t{fl.dnsPort} << 16 | 53 | (query ? 1ULL << 40 : 0)));
+  f.proto = 17;
+  f.payloadSeed = r.next() | 1;  // the IPv6 UDP checksum
+  f.whole = true;
+  f.data = scratch_.data();
+  if (query) {
+    f.payloadLen = static_cast<uint32_t>(names::dnsQuery(scratch_.data(), id, h.name, fl.v6));
+  } else {
+    Addr addrs[3];
+    const uint32_t n = r.between(1, 3);
+    const uint32_t mine = r.below(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      addrs[i] = fl.srv;
+      if (i == mine) continue;
+      // Siblings: the same /24 (IPv4) or /112 (IPv6), another host.
+      const auto other = static_cast<uint8_t>(1 + r.below(254));
+      uint8_t& last = addrs[i].b[fl.v6 ? 15 : 3];
+      last = other != last ? other : static_cast<uint8_t>(other % 254 + 1);
+    }
+    const uint32_t ttl = kTtls[r.below(std::size(kTtls))];
+    const uint32_t cnameTtl = kTtls[r.below(std::size(kTtls))];
+    f.payloadLen = static_cast<uint32_t>(names::dnsResponse(scratch_.data(), id, h, fl.v6, addrs, n, ttl, cnameTtl));
+    ++stats_.dnsLookups;
+    if (h.cname[0] != nullptr) ++stats_.dnsCnameAnswers;
+  }
+  --fl.dnsLeft;
 }
 
 // Emits the flow's next packet; true when that packet ended the flow.
@@ -522,7 +696,10 @@ bool TrafficModel::emit(FlowState& fl, int64_t tsUs, uint8_t* out, FrameLen& len
   };
   bool closed = false;
   FrameSpec f;
-  if (isTcp(fl.kind)) {
+  if (fl.dnsLeft > 0) {
+    dnsFrame(fl, f);
+    followUp_ = fl.dnsLeft == 0;  // the client connects as soon as the answer is in
+  } else if (isTcp(fl.kind)) {
     const auto ms = static_cast<uint32_t>(tsUs / 1000);
     const uint32_t mss = fl.v6 ? 1428 : 1448;
     const auto tcp = [&](bool fromClient, uint8_t flags, uint32_t payload) {
@@ -568,7 +745,34 @@ bool TrafficModel::emit(FlowState& fl, int64_t tsUs, uint8_t* out, FrameLen& len
         fl.phase = Phase::Request;
         break;
       case Phase::Request: {
-        tcp(true, 0x18, fl.requested ? rng_.between(60, 400) : rng_.between(150, 700));
+        if (!fl.requested && fl.openParts > 0) {
+          // The opening message: a ClientHello (two segments when it exceeds the MSS, maybe
+          // second first) or an HTTP request.
+          const auto total = static_cast<uint32_t>(openingMessage(fl));
+          if (fl.openSent == 0) fl.openParts = total > mss ? 2 : 1;
+          const uint32_t first = std::min(total, mss);
+          const uint32_t part = fl.reorder ? fl.openParts - 1U - fl.openSent : fl.openSent;
+          const uint32_t off = part == 0 ? 0 : first;
+          tcp(true, part + 1U == fl.openParts ? 0x18 : 0x10, 0);
+          f.seq = fl.seqC + off;
+          f.payloadLen = part == 0 ? first : total - first;
+          f.data = scratch_.data() + off;
+          f.whole = true;
+          if (++fl.openSent < fl.openParts) {
+            followUp_ = true;  // the second segment is sent back to back
+            break;
+          }
+          fl.seqC += total;
+          if (fl.opening == Opening::Http) {
+            ++stats_.httpRequests;
+          } else {
+            ++stats_.tlsHellos;
+            if (fl.openParts == 2) ++stats_.tlsHellosSplit;
+            if (fl.openParts == 2 && fl.reorder) ++stats_.tlsHellosReordered;
+          }
+        } else {
+          tcp(true, 0x18, fl.requested ? rng_.between(60, 400) : rng_.between(150, 700));
+        }
         fl.requested = true;
         const uint32_t d = std::max<uint32_t>(1, fl.segsAfter / (fl.roundsAfter + 1U));
         fl.segsAfter -= std::min(d, fl.segsAfter);
@@ -621,6 +825,20 @@ bool TrafficModel::emit(FlowState& fl, int64_t tsUs, uint8_t* out, FrameLen& len
       case Phase::Exchange:
         break;
     }
+  } else if (fl.openSent < fl.openParts) {  // QUIC: the client's Initial(s) come first
+    f = spec(true);
+    f.proto = 17;
+    f.payloadLen = static_cast<uint32_t>(openingMessage(fl));
+    f.data = scratch_.data();
+    f.whole = true;
+    if (++fl.openSent == fl.openParts) {  // the last one stands for the client's first datagram
+      fl.seqC = 2;
+      --fl.left;
+      ++stats_.quicHellos;
+      if (fl.openParts == 2) ++stats_.quicHellosSplit;
+    } else {
+      followUp_ = true;  // both Initials go out in one burst
+    }
   } else {
     const bool fromClient = fl.left % 2 == 0;
     f = spec(fromClient);
@@ -670,15 +888,21 @@ SynthFrame TrafficModel::next(uint8_t* out) {
   const uint64_t i = stats_.packets;
   fr.tsUs = cfg_.startEpoch * 1'000'000 + static_cast<int64_t>((i / cfg_.pps) * 1'000'000 + (i % cfg_.pps) * 1'000'000 / cfg_.pps);
   size_t idx = 0;
-  if ((active_.size() < cfg_.concurrent && stats_.flowsStarted < cfg_.flows) || active_.empty()) {
+  if (burst_ < active_.size()) {  // a packet that follows its predecessor at once (names)
+    idx = burst_;
+  } else if ((active_.size() < cfg_.concurrent && stats_.flowsStarted < cfg_.flows) || active_.empty()) {
     startFlow();
     idx = active_.size() - 1;
   } else {
     idx = rng_.below(static_cast<uint32_t>(active_.size()));
   }
+  burst_ = kNoBurst;
+  followUp_ = false;
   if (emit(active_[idx], fr.tsUs, out, fr.len)) {
     active_[idx] = active_.back();
     active_.pop_back();
+  } else if (followUp_) {
+    burst_ = idx;
   }
   ++stats_.packets;
   stats_.wireBytes += fr.len.wire;

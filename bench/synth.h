@@ -1,9 +1,11 @@
 #pragma once
 // Deterministic synthetic traffic for the benchmarks: a fixed-seed PRNG, a frame builder
 // (Ethernet + IPv4/IPv6 + TCP/UDP/ICMP) and a traffic model that interleaves many concurrent
-// flows. Shared by egressmon-gen-capture and egressmon-micro-bench. Depends only on the C++
-// standard library; every number comes from integer arithmetic on the seed, so the output is
-// the same bytes on every run and every machine.
+// flows. Shared by egressmon-gen-capture and egressmon-micro-bench. Every number comes from
+// integer arithmetic on the seed, so the output is the same bytes on every run and every
+// machine. The traffic model itself uses only the C++ standard library; the payloads that carry
+// names (TrafficConfig::names, synth_names.h) use egressmon::names to protect QUIC Initials.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -60,6 +62,8 @@ struct FrameSpec {
   uint32_t payloadLen = 0;          // transport payload length on the wire
   PayloadKind payload = PayloadKind::Opaque;
   uint64_t payloadSeed = 0;         // seeds the filler bytes
+  const uint8_t* data = nullptr;    // when set: the payload's payloadLen bytes (no kind, no filler)
+  bool whole = false;               // captured whole whatever the snaplen (see TrafficConfig::names)
 };
 
 /// Lengths of one built frame.
@@ -84,6 +88,13 @@ struct TrafficConfig {
   int64_t startEpoch = 1'700'000'000;
   uint64_t pps = 200'000;         // packet-time rate: packet i is at start + i / pps
   uint64_t seed = 0x65677265'73736d6fULL;  // "egressmo"
+  /// Names in the traffic (gen-capture --names): DNS lookups before a share of the outbound
+  /// flows, TLS ClientHellos opening TCP 443/8443/993/5228 (and inbound 443), QUIC client
+  /// Initials opening UDP 443, HTTP requests on a share of TCP flows moved to port 80. The
+  /// packets carrying them are captured whole whatever the snaplen. Off: the capture is byte
+  /// for byte what it was before names existed.
+  bool names = false;
+  uint32_t dnsPerMille = 600;     // share of outbound flows preceded by a DNS lookup
 };
 
 /// Counters of what was generated.
@@ -95,6 +106,15 @@ struct TrafficStats {
   uint64_t flowsAliveAtEnd = 0;   // started and not closed (TCP FIN/RST) or finished
   uint64_t tcpPackets = 0, udpPackets = 0, icmpPackets = 0, ipv6Packets = 0;
   uint64_t inboundFlows = 0, localFlows = 0, ipv6Flows = 0;
+  // With names: what was sent (counted when the last packet of each went out).
+  uint64_t dnsLookups = 0;          // query and response pairs
+  uint64_t dnsCnameAnswers = 0;     // responses with a CNAME chain
+  uint64_t tlsHellos = 0;           // TLS ClientHellos
+  uint64_t tlsHellosSplit = 0;      //   of which over two segments (X25519MLKEM768 key share)
+  uint64_t tlsHellosReordered = 0;  //   of which the second segment went first
+  uint64_t quicHellos = 0;          // QUIC ClientHellos
+  uint64_t quicHellosSplit = 0;     //   of which over two Initials
+  uint64_t httpRequests = 0;
 };
 
 /// One generated frame's metadata; its bytes are in the caller's buffer.
@@ -110,7 +130,9 @@ struct FlowState;
 /// alive and flows remain, the next packet opens a new flow; otherwise it belongs to a flow
 /// picked at random among the alive ones. Flows are sized so that about `flows` start over
 /// the capture; once all have started, no flow closes any more, so every one started is
-/// still alive at the end.
+/// still alive at the end. With names, a few packets follow their predecessor at once
+/// instead: the connection after its DNS answer, the second segment of a two-segment
+/// ClientHello, the second of two QUIC Initials.
 class TrafficModel {
 public:
   explicit TrafficModel(const TrafficConfig& cfg);
@@ -130,12 +152,20 @@ public:
 
 private:
   void startFlow();
+  void planNames(FlowState& fl);
+  size_t openingMessage(const FlowState& fl);
+  void dnsFrame(FlowState& fl, FrameSpec& f);
   bool emit(FlowState& fl, int64_t tsUs, uint8_t* out, FrameLen& len);
   bool mayClose() const { return stats_.flowsStarted < cfg_.flows; }
   uint32_t targetLength();
 
   TrafficConfig cfg_;
   Rng rng_;
+  Rng namesRng_;                   // every names decision, so rng_ draws as without names
+  std::vector<uint8_t> scratch_;   // the payload being sent (names)
+  static constexpr size_t kNoBurst = ~size_t{0};
+  size_t burst_ = kNoBurst;        // flow whose next packet comes next (names: back-to-back packets)
+  bool followUp_ = false;          // set by emit(): this flow's next packet follows at once
   std::vector<FlowState> active_;
   std::vector<uint16_t> nextPort_;  // per local host: next ephemeral port (keeps flows distinct)
   uint32_t inboundPort_ = 0;
