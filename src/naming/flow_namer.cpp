@@ -224,9 +224,13 @@ void FlowNamer::onPacket(Flow& f, const PacketView& p, bool out) {
     return;
   }
   if (f.nameFlags & Flow::kInspectDone) return;
-  // Client hellos and requests come from the side that opened the flow.
-  const bool fromInitiator = out == f.initiatorLocal();
-  if (!fromInitiator) return;
+  // Client hellos and requests name the side that receives them. When a remote client opened
+  // the flow, they name our own server, not the remote: such flows are named by DNS only.
+  if (!f.initiatorLocal()) {
+    finishInspection(f);
+    return;
+  }
+  if (!out) return;  // the client's bytes are what the local side sends
   if (f.pktsOut + f.pktsIn > cfg_.inspectPackets + 3) {  // handshake packets do not count
     finishInspection(f);
     return;

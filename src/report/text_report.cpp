@@ -104,7 +104,8 @@ void AnalyzeReport::writeText(std::FILE* out, const ReportContext& ctx) const {
   }
   flows.write(out);
   std::fprintf(out, "  HOST: the remote's name and where it came from (sni, quic, http, dns); ech = "
-                    "Encrypted Client Hello (outer name), enc-dns = DNS over TLS/HTTPS\n");
+                    "an Encrypted Client Hello extension (real or GREASE: the name may be the "
+                    "public outer one), enc-dns = DNS over TLS/HTTPS\n");
   std::fprintf(out, "  CC: remote country (?? = not in the database, (class) = special-purpose "
                     "address, X/Y = located X, registered Y, * = anycast);\n"
                     "  PATH: out = local<->remote, lan = both local, transit = both remote "

@@ -218,7 +218,7 @@ class Names(unittest.TestCase):
                 for field in ("hostname", "hostname_source", "registrable_domain", "app"):
                     self.assertEqual(f[field], e[field], field)
             named += 1
-        self.assertEqual(named, 3)
+        self.assertEqual(named, 4)  # three named, and the inbound one deliberately not
         self.assertEqual(doc["stats"]["dns_responses"], 2)
         apps = {(a["app"], a["country"]): a for a in doc["apps"]}
         self.assertEqual(apps[("TikTok", "CN")]["flows"], 1)

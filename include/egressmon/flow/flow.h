@@ -105,7 +105,8 @@ struct Flow {
     kInUse = 8,             // slab slot holds a live flow
   };
   enum NameFlags : uint8_t {
-    kNameEch = 1,           // the ClientHello used Encrypted Client Hello: the name is the outer one
+    kNameEch = 1,           // the ClientHello had an ECH extension: real (the name is then the
+                            // public outer one) or GREASE, which the wire cannot tell apart
     kNameEncryptedDns = 2,  // DNS over TLS/HTTPS/QUIC: later names of this client are hidden
     kInspectDone = 4,       // the payload needs no more looking at
   };
