@@ -94,7 +94,8 @@ void Engine::count(Stage& st) {
   for (size_t i = 0; i < st.len; ++i) {
     const Pending& pd = st.pending[i];
     Flow* f = table_.onPacket(pd.view, pd.key);
-    if (f != nullptr && pd.view.payloadLen != 0) namer_.onPacket(*f, pd.view, pd.key.srcIsA == f->localIsA());
+    if (f != nullptr && namer_.wants(*f, pd.view))
+      namer_.onPacket(*f, pd.view, pd.key.srcIsA == f->localIsA());
   }
   st.len = 0;
   st.used = 0;

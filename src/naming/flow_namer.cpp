@@ -143,8 +143,8 @@ struct FlowNamer::Impl {
 FlowNamer::FlowNamer(FlowNamerConfig cfg, std::shared_ptr<const AppCatalog> catalog)
     : cfg_(std::move(cfg)),
       catalog_(std::move(catalog)),
-      cache_(std::make_unique<NameCache>(cfg_.cache)),
       impl_(std::make_unique<Impl>()) {
+  for (uint16_t port : cfg_.dnsPorts) dnsPort_.set(port);
   impl_->slots.resize(cfg_.inspectionSlots);
   for (uint32_t i = cfg_.inspectionSlots; i > 0; --i) impl_->freeSlots.push_back(i - 1);
   impl_->slotOf.reserve(cfg_.inspectionSlots);
@@ -205,6 +205,8 @@ void FlowNamer::readDns(const PacketView& p, const uint8_t* msg, size_t len) {
     return;
   }
   ++stats_.dnsResponses;
+  // Created on the first answer: a capture without DNS never pays for its memory.
+  if (!cache_) cache_ = std::make_unique<NameCache>(cfg_.cache);
   cache_->insert(p.dst, impl_->dns, p.ts);  // the client is who the response goes to
   lastDnsInsert_ = p.ts;
 }
@@ -212,7 +214,7 @@ void FlowNamer::readDns(const PacketView& p, const uint8_t* msg, size_t len) {
 void FlowNamer::onPacket(Flow& f, const PacketView& p, bool out) {
   if (p.payloadLen == 0 || !p.hasPorts) return;
   // DNS responses, from any flow on a DNS port.
-  if (std::find(cfg_.dnsPorts.begin(), cfg_.dnsPorts.end(), p.sport) != cfg_.dnsPorts.end()) {
+  if (dnsPort_[p.sport]) {
     if (p.proto == kProtoUdp) {
       readDns(p, p.payload, p.payloadLen);
     } else if (p.proto == kProtoTcp && p.payloadLen > 2) {

@@ -4,6 +4,7 @@
 // HTTP/1.x Host header, with the precedence sni/quic > http > dns. A few first payload packets
 // of a flow are looked at; multi-segment ClientHellos and requests are reassembled in a bounded
 // pool of inspection slots. Flows hold a 32-bit id into an interned name table.
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -65,6 +66,12 @@ public:
 
   /// A new flow (remoteGeo already filled): name from earlier DNS answers, app by address.
   void onFlowStart(Flow& f);
+  /// Whether onPacket() has anything to do with this packet: a DNS response, or payload of a
+  /// flow still being looked at. Inline, so the common packet costs a bit test and no call.
+  bool wants(const Flow& f, const PacketView& p) const {
+    if (p.payloadLen == 0 || !p.hasPorts) return false;
+    return !(f.nameFlags & Flow::kInspectDone) || dnsPort_[p.sport];
+  }
   /// Every packet counted to a flow. `out`: sent by the local side.
   void onPacket(Flow& f, const PacketView& p, bool out);
   /// The naming of a record about to be handed to sinks; looks the answer cache up once more
@@ -75,7 +82,8 @@ public:
   void release(const Flow& f);
 
   const FlowNamerStats& stats() const { return stats_; }
-  const NameCache& cache() const { return *cache_; }
+  /// The DNS answer cache, or null before the first DNS response.
+  const NameCache* cache() const { return cache_.get(); }
   const AppCatalog* catalog() const { return catalog_.get(); }
 
 private:
@@ -89,9 +97,10 @@ private:
 
   FlowNamerConfig cfg_;
   std::shared_ptr<const AppCatalog> catalog_;
-  std::unique_ptr<NameCache> cache_;
+  std::unique_ptr<NameCache> cache_;  // created on the first DNS response (lastDnsInsert_ set)
   std::unique_ptr<Impl> impl_;
   FlowNamerStats stats_;
+  std::bitset<65536> dnsPort_;  // cfg_.dnsPorts as a bitmap
   static constexpr TimeUs kNoDnsYet = INT64_MIN;
   TimeUs lastDnsInsert_ = kNoDnsYet;  // packet time of the newest answer cached
 };
