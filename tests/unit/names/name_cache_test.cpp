@@ -21,42 +21,10 @@
 #include <utility>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define EGRESSMON_COUNT_ALLOCS 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define EGRESSMON_COUNT_ALLOCS 0
-#endif
-#endif
-#ifndef EGRESSMON_COUNT_ALLOCS
-#define EGRESSMON_COUNT_ALLOCS 1
-#endif
+#include "alloc_counter.h"
 
-namespace {
-std::atomic<bool> gCounting{false};
-std::atomic<long> gAllocs{0};
-}  // namespace
-
-#if EGRESSMON_COUNT_ALLOCS
-extern "C" {
-void* __libc_malloc(size_t);
-void* __libc_calloc(size_t, size_t);
-void* __libc_realloc(void*, size_t);
-
-void* malloc(size_t n) {
-  if (gCounting.load(std::memory_order_relaxed)) gAllocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(n);
-}
-void* calloc(size_t n, size_t m) {
-  if (gCounting.load(std::memory_order_relaxed)) gAllocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(n, m);
-}
-void* realloc(void* p, size_t n) {
-  if (gCounting.load(std::memory_order_relaxed)) gAllocs.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, n);
-}
-}
-#endif
+using egressmon::test_support::gAllocs;
+using egressmon::test_support::gCounting;
 
 namespace egressmon {
 namespace {
