@@ -253,14 +253,7 @@ void FlowNamer::inspectTcp(Flow& f, const PacketView& p) {
       m.hello = ClientHelloInfo{};
       const TlsStatus st = parseClientHelloRecords(p.payload, p.payloadLen, m.hello);
       if (st == TlsStatus::Ok) {
-        if (m.hello.ech) {
-          f.nameFlags |= Flow::kNameEch;
-          ++stats_.ech;
-        }
-        if (m.hello.hasSni) {
-          ++stats_.sniNames;
-          setName(f, m.hello.sniView(), NameSource::Sni, m.hello.alpnView());
-        }
+        takeClientHello(f, NameSource::Sni);
         finishInspection(f);
         return;
       }
@@ -311,16 +304,7 @@ void FlowNamer::inspectTcp(Flow& f, const PacketView& p) {
     m.hello = ClientHelloInfo{};
     const TlsStatus st = parseClientHelloRecords(a->data(), a->contiguous(), m.hello);
     if (st == TlsStatus::NeedMore && !a->full()) return;
-    if (st == TlsStatus::Ok) {
-      if (m.hello.ech) {
-        f.nameFlags |= Flow::kNameEch;
-        ++stats_.ech;
-      }
-      if (m.hello.hasSni) {
-        ++stats_.sniNames;
-        setName(f, m.hello.sniView(), NameSource::Sni, m.hello.alpnView());
-      }
-    }
+    if (st == TlsStatus::Ok) takeClientHello(f, NameSource::Sni);
   } else {
     const HttpStatus st = parseHttpRequest(a->data(), a->contiguous(), m.http);
     if (st == HttpStatus::NeedMore && !a->full()) return;
@@ -363,17 +347,19 @@ void FlowNamer::inspectQuic(Flow& f, const PacketView& p) {
   m.hello = ClientHelloInfo{};
   const QuicStatus st = r->feed(p.payload, p.payloadLen, m.hello);
   if (st == QuicStatus::NeedMore) return;
-  if (st == QuicStatus::Ok) {
-    if (m.hello.ech) {
-      f.nameFlags |= Flow::kNameEch;
-      ++stats_.ech;
-    }
-    if (m.hello.hasSni) {
-      ++stats_.quicNames;
-      setName(f, m.hello.sniView(), NameSource::Quic, m.hello.alpnView());
-    }
-  }
+  if (st == QuicStatus::Ok) takeClientHello(f, NameSource::Quic);
   finishInspection(f);
+}
+
+void FlowNamer::takeClientHello(Flow& f, NameSource src) {
+  const ClientHelloInfo& h = impl_->hello;
+  if (h.ech) {
+    f.nameFlags |= Flow::kNameEch;
+    ++stats_.ech;
+  }
+  if (!h.hasSni) return;
+  ++(src == NameSource::Quic ? stats_.quicNames : stats_.sniNames);
+  setName(f, h.sniView(), src, h.alpnView());
 }
 
 void FlowNamer::finishInspection(Flow& f) {

@@ -30,6 +30,19 @@ boost::json::value dbJson(const GeoDb* db) {
                              {"size_bytes", i.fileSize}};
 }
 
+// One row of the summary by country (also the tail of a row by app and country).
+boost::json::object countryJson(const report_detail::CountryRow& c) {
+  return boost::json::object{
+      {"country", c.code.empty() ? boost::json::value(nullptr) : boost::json::value(c.code)},
+      {"name", c.name},
+      {"address_class", c.addrClass},
+      {"flows", c.totals.flows},
+      {"bytes_out", c.totals.bytesOut},
+      {"bytes_in", c.totals.bytesIn},
+      {"packets_out", c.totals.pktsOut},
+      {"packets_in", c.totals.pktsIn}};
+}
+
 }  // namespace
 
 std::string AnalyzeReport::toJson(const ReportContext& ctx) const {
@@ -104,31 +117,15 @@ std::string AnalyzeReport::toJson(const ReportContext& ctx) const {
 
   boost::json::array countries;
   for (const auto& c : countryRows(*this)) {
-    countries.push_back(boost::json::object{
-        {"country", c.code.empty() ? boost::json::value(nullptr) : boost::json::value(c.code)},
-        {"name", c.name},
-        {"address_class", c.addrClass},
-        {"flows", c.totals.flows},
-        {"bytes_out", c.totals.bytesOut},
-        {"bytes_in", c.totals.bytesIn},
-        {"packets_out", c.totals.pktsOut},
-        {"packets_in", c.totals.pktsIn}});
+    countries.push_back(countryJson(c));
   }
   doc["countries"] = std::move(countries);
 
   boost::json::array apps;
   for (const auto& a : appCountryRows(*this)) {
-    const CountryRow& c = a.country;
-    apps.push_back(boost::json::object{
-        {"app", a.app.empty() ? boost::json::value(nullptr) : boost::json::value(a.app)},
-        {"country", c.code.empty() ? boost::json::value(nullptr) : boost::json::value(c.code)},
-        {"name", c.name},
-        {"address_class", c.addrClass},
-        {"flows", c.totals.flows},
-        {"bytes_out", c.totals.bytesOut},
-        {"bytes_in", c.totals.bytesIn},
-        {"packets_out", c.totals.pktsOut},
-        {"packets_in", c.totals.pktsIn}});
+    boost::json::object o{{"app", a.app.empty() ? boost::json::value(nullptr) : boost::json::value(a.app)}};
+    for (const auto& kv : countryJson(a.country)) o.emplace(kv.key(), kv.value());
+    apps.push_back(std::move(o));
   }
   doc["apps"] = std::move(apps);
 

@@ -94,6 +94,8 @@ private:
   void inspectQuic(Flow& f, const PacketView& p);
   void readDns(const PacketView& p, const uint8_t* msg, size_t len);
   void finishInspection(Flow& f);
+  /// Names the flow from the ClientHello just parsed into the scratch (TLS or QUIC).
+  void takeClientHello(Flow& f, NameSource src);
 
   FlowNamerConfig cfg_;
   std::shared_ptr<const AppCatalog> catalog_;
