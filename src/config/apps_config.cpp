@@ -11,6 +11,8 @@
 #include <functional>
 #include <map>
 #include <toml++/toml.h>
+
+#include "../common/toml_text.h"
 #include <utility>
 
 #include "egressmon/apps/host_name.h"
@@ -24,23 +26,8 @@ std::string where(const std::string& file, const toml::source_region& at) {
   return fmt::format("{}:{}:{}", file, at.begin.line, at.begin.column);
 }
 
-std::string typeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
-  }
-}
-
-std::string shown(const toml::node& n) {
-  if (auto s = n.as_string()) return fmt::format("\"{}\"", s->get());
-  if (auto i = n.as_integer()) return std::to_string(i->get());
-  return typeName(n);
-}
+using toml_text::shown;
+using toml_text::typeName;
 
 // Everything learnt while reading all files: the errors, and who claimed what, so a second
 // claim can name the first one's position.

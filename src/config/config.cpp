@@ -13,6 +13,8 @@
 #include <functional>
 #include <limits>
 #include <toml++/toml.h>
+
+#include "../common/toml_text.h"
 #include <utility>
 
 namespace egressmon {
@@ -48,17 +50,7 @@ struct KeySpec {
   Handler handle;
 };
 
-std::string typeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
-  }
-}
+using toml_text::typeName;
 
 // Walks one table against its allowed keys; unknown keys name the alternatives.
 void walkTable(Checker& c, const toml::table& t, const std::string& prefix,
@@ -80,20 +72,6 @@ void walkTable(Checker& c, const toml::table& t, const std::string& prefix,
   }
 }
 
-// "30", "30s", "500ms", "5m", "1h", "1d" -> microseconds.
-std::optional<TimeUs> parseDurationText(std::string_view s) {
-  int64_t v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || v < 0 || v > int64_t(1) << 32) return std::nullopt;
-  const std::string_view unit(p, size_t(s.data() + s.size() - p));
-  if (unit.empty() || unit == "s") return seconds(v);
-  if (unit == "ms") return v * 1000;
-  if (unit == "m" || unit == "min") return seconds(v * 60);
-  if (unit == "h") return seconds(v * 3600);
-  if (unit == "d") return seconds(v * 86400);
-  return std::nullopt;
-}
-
 // Durations are integer seconds or text with a unit: "30s", "500ms", "5m", "1h", "1d".
 Handler duration(Checker& c, TimeUs& out, bool allowZero) {
   return [&c, &out, allowZero](const toml::node& n, const std::string& path) {
@@ -101,7 +79,7 @@ Handler duration(Checker& c, TimeUs& out, bool allowZero) {
     if (auto i = n.as_integer(); i && i->get() >= 0) {
       us = seconds(i->get());
     } else if (auto s = n.as_string()) {
-      us = parseDurationText(s->get());
+      us = parseDuration(s->get());
     }
     if (!us || (!allowZero && *us == 0)) {
       c.error(n.source(), fmt::format("{}: expected a duration such as 30 (seconds), \"30s\", "

@@ -11,6 +11,8 @@
 #include <map>
 #include <optional>
 #include <toml++/toml.h>
+
+#include "../common/toml_text.h"
 #include <utility>
 
 #include "egressmon/apps/host_name.h"
@@ -24,37 +26,8 @@ namespace {
 constexpr std::string_view kRootKeys[] = {"region", "indeterminate", "app_policy", "ignore",
                                           "policy"};
 
-std::string typeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
-  }
-}
-
-std::string shown(const toml::node& n) {
-  if (auto s = n.as_string()) return fmt::format("\"{}\"", s->get());
-  if (auto i = n.as_integer()) return std::to_string(i->get());
-  return typeName(n);
-}
-
-// "30", "30s", "500ms", "5m", "1h", "1d" -> microseconds (the syntax of config.cpp's durations).
-std::optional<TimeUs> parseDurationText(std::string_view s) {
-  int64_t v = 0;
-  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || v < 0 || v > int64_t(1) << 32) return std::nullopt;
-  const std::string_view unit(p, size_t(s.data() + s.size() - p));
-  if (unit.empty() || unit == "s") return seconds(v);
-  if (unit == "ms") return v * 1000;
-  if (unit == "m" || unit == "min") return seconds(v * 60);
-  if (unit == "h") return seconds(v * 3600);
-  if (unit == "d") return seconds(v * 86400);
-  return std::nullopt;
-}
+using toml_text::shown;
+using toml_text::typeName;
 
 std::string joinItems(const std::vector<std::string>& items) {
   std::string s;
@@ -355,7 +328,7 @@ void PolicyReader::readTiming(const toml::table& t) {
     if (auto i = n->as_integer(); i && i->get() >= 0 && i->get() <= int64_t(1) << 32)
       us = seconds(i->get());
     else if (auto s = n->as_string())
-      us = parseDurationText(s->get());
+      us = parseDuration(s->get());
     if (!us)
       error(n->source(), fmt::format("policy.hold is {} (expected a duration of packet time such "
                                      "as 2 (seconds), \"2s\" or \"500ms\"; 0 judges at once)",

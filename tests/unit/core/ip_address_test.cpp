@@ -47,3 +47,20 @@ TEST(Time, Rfc3339IsUtcWithMicroseconds) {
   EXPECT_EQ(formatRfc3339(seconds(1700000000) + 123456), "2023-11-14T22:13:20.123456Z");
   EXPECT_EQ(formatRfc3339(-1), "1969-12-31T23:59:59.999999Z");
 }
+
+TEST(Time, ParseDurationAcceptsConfigUnitsAndRejectsTheRest) {
+  EXPECT_EQ(parseDuration("30"), seconds(30));
+  EXPECT_EQ(parseDuration("30s"), seconds(30));
+  EXPECT_EQ(parseDuration("500ms"), 500'000);
+  EXPECT_EQ(parseDuration("5m"), seconds(300));
+  EXPECT_EQ(parseDuration("5min"), seconds(300));
+  EXPECT_EQ(parseDuration("1h"), seconds(3600));
+  EXPECT_EQ(parseDuration("1d"), seconds(86400));
+  EXPECT_EQ(parseDuration("0"), 0);
+  EXPECT_FALSE(parseDuration(""));
+  EXPECT_FALSE(parseDuration("-5s"));
+  EXPECT_FALSE(parseDuration("5 s"));
+  EXPECT_FALSE(parseDuration("soon"));
+  EXPECT_FALSE(parseDuration("5w"));
+  EXPECT_FALSE(parseDuration("99999999999"));
+}
