@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "../common/toml_text.h"
+#include "egressmon/core/file.h"
 #include <utility>
 
 #include "egressmon/apps/host_name.h"
@@ -311,19 +312,7 @@ void Reader::readFile(const std::string& file, std::string_view text) {
   }
 }
 
-Result<std::string> readWhole(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr)
-    return Error{fmt::format("cannot read app catalog {}: {}", path, std::strerror(errno))};
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  if (bad) return Error{fmt::format("cannot read app catalog {}: read error", path)};
-  return text;
-}
+Result<std::string> readWhole(const std::string& path) { return readTextFile(path, "app catalog"); }
 
 Result<std::vector<AppRule>> finish(Reader& r) {
   if (!r.ok()) return Error{r.errors()};

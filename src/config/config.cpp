@@ -1,4 +1,5 @@
 #include "egressmon/config/config.h"
+#include "egressmon/core/file.h"
 
 #include "egressmon/policy/policy.h"
 
@@ -301,16 +302,9 @@ Result<Config> parseConfig(std::string_view text, const std::string& sourceName)
 }
 
 Result<Config> loadConfig(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Error{fmt::format("cannot read config {}: {}", path, std::strerror(errno))};
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  if (bad) return Error{fmt::format("cannot read config {}: read error", path)};
-  return parseConfig(text, path);
+  auto text = readTextFile(path, "config");
+  if (!text) return text.error();
+  return parseConfig(text.value(), path);
 }
 
 std::vector<std::string> defaultCountryDbPaths() {

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "../common/toml_text.h"
+#include "egressmon/core/file.h"
 #include <utility>
 
 #include "egressmon/apps/host_name.h"
@@ -609,16 +610,9 @@ Result<Policy> parsePolicy(std::string_view text, const std::string& source,
 }
 
 Result<Policy> loadPolicy(const std::string& path, const PolicyParseOptions& options) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Error{fmt::format("cannot read policy {}: {}", path, std::strerror(errno))};
-  std::string text;
-  char buf[65536];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool bad = std::ferror(f) != 0;
-  std::fclose(f);
-  if (bad) return Error{fmt::format("cannot read policy {}: read error", path)};
-  return parsePolicy(text, path, options);
+  auto text = readTextFile(path, "policy");
+  if (!text) return text.error();
+  return parsePolicy(text.value(), path, options);
 }
 
 }  // namespace egressmon
