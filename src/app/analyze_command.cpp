@@ -7,6 +7,8 @@
 #include "commands.h"
 #include "egressmon/capture/packet_source.h"
 #include "egressmon/engine/engine.h"
+#include "egressmon/judge/flow_judge.h"
+#include "egressmon/policy/policy.h"
 #include "egressmon/report/report.h"
 
 namespace egressmon::app {
@@ -17,9 +19,14 @@ void printAnalyzeHelp() {
       "\n"
       "Reads pcap/pcapng capture files, tracks flows and shows where each flow's remote\n"
       "endpoint is: a table of the largest flows, a summary by remote country and statistics.\n"
+      "With a region policy in the configuration ([region], [[app_policy]]: docs/policy.md),\n"
+      "every flow is judged as the daemon judges it and the alerts it raises are listed first\n"
+      "(JSON: \"alerts\", as the JSON Lines sink writes them: docs/alerts.md).\n"
       "\n"
       "Options:\n"
       "  -c, --config FILE      configuration (TOML); default: built-in defaults\n"
+      "      --alert-sinks      also write alerts to the sinks [alerts] configures (log_file,\n"
+      "                         json_file, syslog); by default only the report shows them\n"
       "      --json             one JSON document on stdout (fields: docs/analyze-json.md)\n"
       "      --top N            flow records to list, largest first (default 20, 0 = all)\n"
       "      --country-db FILE  country .mmdb (overrides [geo] country_db)\n"
@@ -44,6 +51,7 @@ struct AnalyzeOptions {
   std::string appsDir;
   bool json = false;
   bool quiet = false;
+  bool alertSinks = false;
   size_t top = 20;
 };
 
@@ -59,6 +67,8 @@ Result<AnalyzeOptions> parseArgs(const std::vector<std::string>& args) {
       o.json = true;
     } else if (a == "-q" || a == "--quiet") {
       o.quiet = true;
+    } else if (a == "--alert-sinks") {
+      o.alertSinks = true;
     } else if (a == "-c" || a == "--config") {
       auto v = value("--config");
       if (!v) return v.error();
@@ -104,22 +114,21 @@ int analyzeCommand(const std::vector<std::string>& args) {
     }
   }
   auto opts = parseArgs(args);
-  if (!opts) {
-    std::fprintf(stderr, "egressmon analyze: %s\n", opts.error().message.c_str());
+  auto fail = [](const std::string& message) {
+    std::fprintf(stderr, "egressmon analyze: %s\n", message.c_str());
     return kExitUsage;
-  }
+  };
+  if (!opts) return fail(opts.error().message);
   const AnalyzeOptions& o = opts.value();
-  if (o.quiet) spdlog::set_level(spdlog::level::warn);
 
   Config cfg = defaultConfig();
   if (!o.config.empty()) {
     auto loaded = loadConfig(o.config);
-    if (!loaded) {
-      std::fprintf(stderr, "egressmon analyze: %s\n", loaded.error().message.c_str());
-      return kExitUsage;
-    }
+    if (!loaded) return fail(loaded.error().message);
     cfg = std::move(loaded).value();
   }
+  if (const Status st = applyLogLevel(cfg.log); !st) return fail(st.error().message);
+  if (o.quiet) spdlog::set_level(std::max(spdlog::get_level(), spdlog::level::warn));
   if (!o.countryDb.empty()) cfg.geo.countryDb = o.countryDb;
   if (!o.asnDb.empty()) cfg.geo.asnDb = o.asnDb;
   if (!o.appsDir.empty()) cfg.apps.catalogDir = o.appsDir;
@@ -128,36 +137,61 @@ int analyzeCommand(const std::vector<std::string>& args) {
   std::vector<std::unique_ptr<PacketSource>> sources;
   for (const auto& f : o.files) {
     auto src = openPcapFile(f);
-    if (!src) {
-      std::fprintf(stderr, "egressmon analyze: %s\n", src.error().message.c_str());
-      return kExitUsage;
-    }
+    if (!src) return fail(src.error().message);
     sources.push_back(std::move(src).value());
   }
 
   auto geo = openGeo(cfg.geo);
-  if (!geo) {
-    std::fprintf(stderr, "egressmon analyze: %s\n", geo.error().message.c_str());
-    return kExitUsage;
-  }
+  if (!geo) return fail(geo.error().message);
   ReportContext ctx;
   ctx.inputs = o.files;
   ctx.warnings = geo.value().warnings;
 
   auto apps = openAppCatalog(cfg.apps);
-  if (!apps) {
-    std::fprintf(stderr, "egressmon analyze: %s\n", apps.error().message.c_str());
-    return kExitUsage;
-  }
+  if (!apps) return fail(apps.error().message);
+
+  auto policy = bindPolicy(cfg, apps.value().get());
+  if (!policy) return fail(policy.error().message);
 
   AnalyzeReport report(o.top);
-  Engine engine(cfg.engine, *geo.value().resolver, report, apps.value());
+  // With a policy, flows are judged and alerts raised through the daemon's pipeline; the
+  // report is one of its sinks, the configured sinks only on request.
+  std::unique_ptr<AlertPipeline> pipeline;
+  std::unique_ptr<FlowJudge> judge;
+  if (policy.value()) {
+    AlertsConfig acfg = cfg.alerts.pipeline;
+    acfg.console = false;
+    if (!o.alertSinks) {
+      acfg.logFile.clear();
+      acfg.jsonFile.clear();
+      acfg.syslog = false;
+    }
+    std::vector<std::unique_ptr<AlertSink>> sinks;
+    sinks.push_back(report.makeAlertSink());
+    auto created = AlertPipeline::create(acfg, std::move(sinks));
+    if (!created) return fail(created.error().message);
+    pipeline = std::move(created).value();
+    JudgeConfig jc;
+    jc.outOfRegion = cfg.alerts.outOfRegion;
+    jc.indeterminate = cfg.alerts.indeterminate;
+    jc.maxAgeDays = cfg.geo.maxAgeDays;
+    if (const GeoDb* db = geo.value().resolver->countryDb()) jc.dbBuildEpoch = db->info().buildEpoch;
+    judge = std::make_unique<FlowJudge>(policy.value(), *pipeline, *geo.value().resolver, jc);
+  }
+
+  Engine engine(cfg.engine, *geo.value().resolver, report, apps.value(), judge.get());
   for (auto& src : sources) {
     const Status st = engine.run(*src);
     if (!st) ctx.warnings.push_back(st.error().message);
     src.reset();  // release the file (and libpcap's buffer) as soon as it is read
   }
   engine.finish();
+  if (pipeline) {
+    pipeline->finish();
+    ctx.policy = policy.value().get();
+    ctx.judge = &judge->stats();
+    ctx.alerts = pipeline->stats();
+  }
   for (const auto& w : ctx.warnings) spdlog::warn("{}", w);
 
   ctx.engine = &engine.stats();

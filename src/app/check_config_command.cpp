@@ -81,6 +81,10 @@ int checkConfigCommand(const std::vector<std::string>& args) {
     cfg = std::move(loaded).value();
   }
   if (!appsDir.empty()) cfg.apps.catalogDir = appsDir;
+  if (const Status st = validateAlertsConfig(cfg.alerts.pipeline); !st) {
+    std::fprintf(stderr, "%s: %s\n", path.c_str(), st.error().message.c_str());
+    return kExitUsage;
+  }
   auto geo = openGeo(cfg.geo);
   if (!geo) {
     std::fprintf(stderr, "%s\n", geo.error().message.c_str());
@@ -92,18 +96,12 @@ int checkConfigCommand(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   // App names in the policy must exist in the catalog the policy will run with.
-  std::shared_ptr<const Policy> policy = cfg.policy;
-  if (policy && apps.value()) {
-    PolicyParseOptions opts;
-    opts.embedded = true;
-    opts.catalog = apps.value().get();
-    auto bound = loadPolicy(path, opts);
-    if (!bound) {
-      std::fprintf(stderr, "%s\n", bound.error().message.c_str());
-      return kExitUsage;
-    }
-    policy = std::make_shared<const Policy>(std::move(bound).value());
+  auto bound = bindPolicy(cfg, apps.value().get());
+  if (!bound) {
+    std::fprintf(stderr, "%s\n", bound.error().message.c_str());
+    return kExitUsage;
   }
+  const std::shared_ptr<const Policy> policy = bound.value();
 
   std::printf("configuration: %s\n", path.empty() ? "(built-in defaults)" : path.c_str());
   std::printf("[network]\n  local_networks:");
@@ -138,6 +136,26 @@ int checkConfigCommand(const std::vector<std::string>& args) {
   std::printf("  warn when older than %d days; cache %zu entries\n", cfg.geo.maxAgeDays,
               cfg.geo.cacheEntries);
   for (const auto& w : geo.value().warnings) std::printf("  warning: %s\n", w.c_str());
+  const AlertsConfig& al = cfg.alerts.pipeline;
+  std::printf("[alerts]\n  severities: out_of_region %s, indeterminate %s; raised from %s up\n",
+              std::string(severityName(cfg.alerts.outOfRegion)).c_str(),
+              std::string(severityName(cfg.alerts.indeterminate)).c_str(),
+              std::string(severityName(al.minSeverity)).c_str());
+  std::printf("  sinks: console %s", al.console ? (al.consoleStream == ConsoleStream::Stdout
+                                                       ? "stdout" : "stderr")
+                                                 : "off");
+  if (!al.logFile.empty())
+    std::printf(", log file %s (rotated at %zu bytes, %zu kept)", al.logFile.c_str(),
+                al.logFileMaxBytes, al.logFileMaxFiles);
+  if (!al.jsonFile.empty()) std::printf(", JSON Lines %s", al.jsonFile.c_str());
+  if (al.syslog)
+    std::printf(", syslog (%s, %s)", al.syslogIdent.c_str(), al.syslogFacility.c_str());
+  std::printf("\n  dedup window %s (%zu keys); rate limit %s\n",
+              al.dedup.window > 0 ? durationText(al.dedup.window).c_str() : "off", al.dedup.maxKeys,
+              al.rateLimit.limit > 0 ? fmt::format("{} per {}", al.rateLimit.limit,
+                                                   durationText(al.rateLimit.interval)).c_str()
+                                     : "off");
+  std::printf("[log]\n  level: %s\n", cfg.log.level.c_str());
   std::printf("policy:\n");
   if (policy) {
     std::string d = policy->describe();

@@ -10,6 +10,7 @@
 
 namespace egressmon {
 class AppCatalog;
+class Policy;
 }
 
 namespace egressmon::app {
@@ -33,5 +34,12 @@ Result<GeoSetup> openGeo(const GeoConfig& cfg);
 
 /// The app catalog from [apps] (null when disabled or when no catalog directory exists).
 Result<std::shared_ptr<const AppCatalog>> openAppCatalog(const AppsConfig& cfg);
+
+/// The config's region policy with its app names checked against, and bound to, `catalog` (the
+/// file is read again for that); the policy as parsed when there is no catalog or no policy.
+Result<std::shared_ptr<const Policy>> bindPolicy(const Config& cfg, const AppCatalog* catalog);
+
+/// Sets the level of the program's own log lines from [log] level.
+Status applyLogLevel(const LogConfig& cfg);
 
 }  // namespace egressmon::app

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "egressmon/apps/app_catalog.h"
 #include "egressmon/config/apps_config.h"
+#include "egressmon/policy/policy.h"
 
 namespace egressmon::app {
 
@@ -67,6 +68,24 @@ Result<std::shared_ptr<const AppCatalog>> openAppCatalog(const AppsConfig& cfg) 
   if (!catalog) return catalog.error();
   spdlog::info("app catalog {}: {} apps", dir, catalog.value().size());
   return std::shared_ptr<const AppCatalog>(std::make_shared<AppCatalog>(std::move(catalog).value()));
+}
+
+Result<std::shared_ptr<const Policy>> bindPolicy(const Config& cfg, const AppCatalog* catalog) {
+  if (!cfg.policy || catalog == nullptr || cfg.source.empty()) return cfg.policy;
+  PolicyParseOptions opts;
+  opts.embedded = true;
+  opts.catalog = catalog;
+  auto bound = loadPolicy(cfg.source, opts);
+  if (!bound) return bound.error();
+  return std::shared_ptr<const Policy>(std::make_shared<const Policy>(std::move(bound).value()));
+}
+
+Status applyLogLevel(const LogConfig& cfg) {
+  const auto level = spdlog::level::from_str(cfg.level);
+  if (level == spdlog::level::off && cfg.level != "off")
+    return Error{fmt::format("unknown log level '{}'", cfg.level)};
+  spdlog::set_level(level);
+  return Ok{};
 }
 
 }  // namespace egressmon::app

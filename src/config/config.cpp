@@ -198,6 +198,36 @@ Handler addrClassList(Checker& c, std::vector<AddrClass>& out) {
   };
 }
 
+// A string that must be one of `names`; `out` gets the matching value.
+template <class T>
+Handler oneOf(Checker& c, T& out, std::vector<std::pair<std::string_view, T>> names) {
+  return [&c, &out, names = std::move(names)](const toml::node& n, const std::string& path) {
+    auto s = n.as_string();
+    for (const auto& [name, value] : names) {
+      if (s && s->get() == name) {
+        out = value;
+        return;
+      }
+    }
+    std::string list;
+    for (const auto& nv : names) list += (list.empty() ? "" : ", ") + std::string(nv.first);
+    const std::string got = s ? fmt::format("\"{}\"", s->get()) : typeName(n);
+    c.error(n.source(), fmt::format("{}: expected one of {}, got {}", path, list, got));
+  };
+}
+
+std::vector<std::pair<std::string_view, Severity>> severityNames() {
+  return {{"info", Severity::Info}, {"warning", Severity::Warning}, {"critical", Severity::Critical}};
+}
+
+std::vector<std::pair<std::string_view, std::string>> syslogFacilityNames() {
+  std::vector<std::pair<std::string_view, std::string>> v;
+  for (std::string_view f : {"user", "daemon", "auth", "authpriv", "local0", "local1", "local2",
+                             "local3", "local4", "local5", "local6", "local7"})
+    v.emplace_back(f, std::string(f));
+  return v;
+}
+
 Handler table(Checker& c, std::function<std::vector<KeySpec>()> specs) {
   return [&c, specs = std::move(specs)](const toml::node& n, const std::string& path) {
     auto t = n.as_table();
@@ -278,6 +308,43 @@ Result<Config> parseConfig(std::string_view text, const std::string& sourceName)
              {"max_age_days", integer(c, geo.maxAgeDays, 1, 36500)},
              {"cache_entries", integer(c, geo.cacheEntries, 16, 1 << 26)},
              {"lookup_special", addrClassList(c, geo.lookupSpecial)},
+         };
+       })},
+      {"alerts", table(c, [&] {
+         auto& a = cfg.alerts;
+         auto& p = a.pipeline;
+         return std::vector<KeySpec>{
+             {"min_severity", oneOf(c, p.minSeverity, severityNames())},
+             {"out_of_region_severity", oneOf(c, a.outOfRegion, severityNames())},
+             {"indeterminate_severity", oneOf(c, a.indeterminate, severityNames())},
+             {"console", boolean(c, p.console)},
+             {"console_stream", oneOf(c, p.consoleStream, {{"stdout", ConsoleStream::Stdout},
+                                                           {"stderr", ConsoleStream::Stderr}})},
+             {"console_style", oneOf(c, p.consoleStyle, {{"auto", ConsoleStyle::Auto},
+                                                         {"terminal", ConsoleStyle::Terminal},
+                                                         {"journald", ConsoleStyle::Journald}})},
+             {"log_file", string(c, p.logFile)},
+             {"log_file_max_bytes", integer(c, p.logFileMaxBytes, 4096, int64_t(1) << 40)},
+             {"log_file_max_files", integer(c, p.logFileMaxFiles, 0, 1000)},
+             {"json_file", string(c, p.jsonFile)},
+             {"syslog", boolean(c, p.syslog)},
+             {"syslog_ident", string(c, p.syslogIdent)},
+             {"syslog_facility", oneOf(c, p.syslogFacility, syslogFacilityNames())},
+             {"dedup_window", duration(c, p.dedup.window, true)},
+             {"dedup_max_keys", integer(c, p.dedup.maxKeys, 1, 1 << 24)},
+             {"rate_limit", integer(c, p.rateLimit.limit, 0, 1 << 30)},
+             {"rate_limit_interval", duration(c, p.rateLimit.interval, false)},
+         };
+       })},
+      {"log", table(c, [&] {
+         return std::vector<KeySpec>{
+             {"level", oneOf(c, cfg.log.level, {{"trace", std::string("trace")},
+                                                {"debug", std::string("debug")},
+                                                {"info", std::string("info")},
+                                                {"warning", std::string("warning")},
+                                                {"error", std::string("error")},
+                                                {"critical", std::string("critical")},
+                                                {"off", std::string("off")}})},
          };
        })},
   };

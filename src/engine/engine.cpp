@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "egressmon/geo/geo.h"
+#include "egressmon/judge/flow_judge.h"
 
 namespace egressmon {
 
@@ -13,10 +14,11 @@ uint64_t EngineStats::skippedTotal() const {
 }
 
 Engine::Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink,
-               std::shared_ptr<const AppCatalog> apps)
+               std::shared_ptr<const AppCatalog> apps, FlowJudge* judge)
     : local_(cfg.localNetworks),
       geo_(geo),
       sink_(sink),
+      judge_(judge),
       namer_(cfg.naming, std::move(apps)),
       table_(cfg.flow, local_, *this) {
   for (Stage& st : stages_) {
@@ -33,7 +35,13 @@ void Engine::onFlowStart(Flow& flow) {
 }
 
 void Engine::onFlowEnd(const Flow& flow, EndReason reason) {
-  sink_.onFlowRecord(flow, namer_.describe(flow), reason);
+  const FlowNaming naming = namer_.describe(flow);
+  if (judge_ != nullptr) {
+    const Verdict v = judge_->finish(flow, naming, now_ > flow.lastSeen ? now_ : flow.lastSeen);
+    sink_.onFlowRecord(flow, naming, reason, &v);
+  } else {
+    sink_.onFlowRecord(flow, naming, reason, nullptr);
+  }
   if (reason != EndReason::ActiveTimeout) namer_.release(flow);
 }
 
@@ -90,13 +98,26 @@ void Engine::onRawPacket(const RawPacket& raw) {
 }
 
 void Engine::count(Stage& st) {
-  if (st.len != 0) table_.advance(st.pending[0].view.ts);
+  if (st.len != 0) {
+    if (st.pending[0].view.ts > now_) now_ = st.pending[0].view.ts;
+    table_.advance(st.pending[0].view.ts);
+  }
   for (size_t i = 0; i < st.len; ++i) {
     const Pending& pd = st.pending[i];
     Flow* f = table_.onPacket(pd.view, pd.key);
-    if (f != nullptr && namer_.wants(*f, pd.view))
+    if (f == nullptr) continue;
+    if (namer_.wants(*f, pd.view)) {
+      const uint32_t name = f->nameId;
+      const uint16_t app = f->appId;
       namer_.onPacket(*f, pd.view, pd.key.srcIsA == f->localIsA());
+      if (f->nameId != name || f->appId != app) f->bits &= uint8_t(~Flow::kJudged);
+    }
+    if (judge_ != nullptr && !(f->bits & Flow::kJudged)) {
+      if (pd.view.ts > now_) now_ = pd.view.ts;
+      if (judge_->ready(*f, now_)) judge_->judge(*f, namer_.describe(*f), now_);
+    }
   }
+  if (judge_ != nullptr && st.len != 0) judge_->tick(now_);
   st.len = 0;
   st.used = 0;
 }

@@ -14,6 +14,7 @@ void countTo(Flow& f, bool out, const PacketView& p) {
   if (out) {
     f.bytesOut += p.ipLen;
     ++f.pktsOut;
+    if (p.payloadWireLen != 0) f.bits |= Flow::kDataOut;
   } else {
     f.bytesIn += p.ipLen;
     ++f.pktsIn;

@@ -149,7 +149,7 @@ Verdict Policy::evaluate(const FlowFacts& f) const {
     v.kind = VerdictKind::Indeterminate;
     v.reason = r;
     v.alerting = alertOn_[size_t(r)];
-    v.shouldAlert = v.alerting && f.bytesOut >= timing_.minBytesOut;
+    v.shouldAlert = v.alerting && f.dataOut && f.bytesOut >= timing_.minBytesOut;
     return v;
   };
 
@@ -163,7 +163,7 @@ Verdict Policy::evaluate(const FlowFacts& f) const {
   if (!inside) {
     v.kind = VerdictKind::OutOfRegion;
     v.alerting = true;
-    v.shouldAlert = f.bytesOut >= timing_.minBytesOut;
+    v.shouldAlert = f.dataOut && f.bytesOut >= timing_.minBytesOut;
     return v;
   }
   if (f.hiddenName) {
@@ -237,7 +237,8 @@ std::string Policy::describe() const {
                       : hiddenNameScope_ == HiddenNameScope::Apps ? "flows attributed to any app"
                                                                   : "every flow";
   out += fmt::format("hidden_name_scope: {} ({})\n", hiddenNameScopeName(hiddenNameScope_), scope);
-  out += fmt::format("alert when: min_bytes_out = {} IP {} sent; hold = {} of packet time{}\n",
+  out += fmt::format("alert when: data sent and min_bytes_out = {} IP {} sent; hold = {} of "
+                     "packet time{}\n",
                      timing_.minBytesOut, timing_.minBytesOut == 1 ? "byte" : "bytes",
                      durationText(timing_.hold),
                      timing_.holdPackets == 0

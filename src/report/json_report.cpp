@@ -106,6 +106,11 @@ std::string AnalyzeReport::toJson(const ReportContext& ctx) const {
     o["app"] = orNull(row.app);
     o["ech"] = (f.nameFlags & Flow::kNameEch) != 0;
     o["encrypted_dns"] = (f.nameFlags & Flow::kNameEncryptedDns) != 0;
+    o["verdict"] = r.verdict ? boost::json::value(verdictKindName(*r.verdict)) : boost::json::value(nullptr);
+    o["verdict_reason"] = r.verdictReason != IndeterminateReason::None
+                              ? boost::json::value(indeterminateReasonName(r.verdictReason))
+                              : boost::json::value(nullptr);
+    o["rule"] = orNull(r.rule);
     if (f.key.proto == kProtoTcp) {
       o["tcp_flags_out"] = tcpFlagsText(f.tcpFlagsOut);
       o["tcp_flags_in"] = tcpFlagsText(f.tcpFlagsIn);
@@ -129,14 +134,28 @@ std::string AnalyzeReport::toJson(const ReportContext& ctx) const {
   }
   doc["apps"] = std::move(apps);
 
+  // "group.name" rows become {"group": {"name": value}}: "skipped" always, "indeterminate"
+  // with a policy.
   boost::json::object stats;
-  boost::json::object skipped;
+  stats["skipped"] = boost::json::object();
+  if (ctx.judge != nullptr) stats["indeterminate"] = boost::json::object();
   for (const auto& [name, value] : statRows(ctx)) {
-    if (name.rfind("skipped.", 0) == 0) skipped[name.substr(8)] = value;
-    else stats[name] = value;
+    const size_t dot = name.find('.');
+    if (dot == std::string::npos) stats[name] = value;
+    else stats[name.substr(0, dot)].as_object()[name.substr(dot + 1)] = value;
   }
-  stats["skipped"] = std::move(skipped);
   doc["stats"] = std::move(stats);
+
+  // The alerts the policy raised, as the JSON Lines sink writes them (docs/alerts.md).
+  if (ctx.policy != nullptr) {
+    boost::json::array alerts;
+    for (const auto& line : alertLines_) alerts.push_back(boost::json::parse(line.json));
+    doc["policy"] = boost::json::object{{"source", ctx.policy->source()}};
+    doc["alerts"] = std::move(alerts);
+  } else {
+    doc["policy"] = nullptr;
+    doc["alerts"] = boost::json::array();
+  }
   return boost::json::serialize(doc);
 }
 

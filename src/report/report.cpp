@@ -18,7 +18,8 @@ bool byBytesGreater(const AnalyzeReport::Record& x, const AnalyzeReport::Record&
 
 AnalyzeReport::AnalyzeReport(size_t top) : top_(top) {}
 
-void AnalyzeReport::onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason) {
+void AnalyzeReport::onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason,
+                                 const Verdict* verdict) {
   ++records_;
   const size_t slot = slotOf(flow.remoteGeo);
   auto add = [&](CountryTotals& t) {
@@ -33,14 +34,25 @@ void AnalyzeReport::onFlowRecord(const Flow& flow, const FlowNaming& naming, End
   if (naming.appId != 0 && !appNames_.count(naming.appId))
     appNames_.emplace(naming.appId, std::string(naming.app));
 
+  auto bare = [&] {
+    Record r;
+    r.flow = flow;
+    r.reason = reason;
+    return r;
+  };
   auto make = [&] {
-    return Record{flow,
-                  reason,
-                  std::string(naming.hostname),
-                  naming.source,
-                  std::string(naming.alpn),
-                  std::string(naming.app),
-                  std::string(naming.vendor)};
+    Record r = bare();
+    r.hostname = naming.hostname;
+    r.source = naming.source;
+    r.alpn = naming.alpn;
+    r.app = naming.app;
+    r.vendor = naming.vendor;
+    if (verdict != nullptr) {
+      r.verdict = verdict->kind;
+      r.verdictReason = verdict->reason;
+      r.rule = verdict->rule;
+    }
+    return r;
   };
   if (top_ == 0) {
     heap_.push_back(make());
@@ -51,11 +63,41 @@ void AnalyzeReport::onFlowRecord(const Flow& flow, const FlowNaming& naming, End
   if (heap_.size() < top_) {
     heap_.push_back(make());
     std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);
-  } else if (byBytesGreater(Record{flow, reason, {}, {}, {}, {}, {}}, heap_.front())) {
+  } else if (byBytesGreater(bare(), heap_.front())) {
     std::pop_heap(heap_.begin(), heap_.end(), byBytesGreater);
     heap_.back() = make();
     std::push_heap(heap_.begin(), heap_.end(), byBytesGreater);
   }
+}
+
+namespace {
+class ReportAlertSink final : public AlertSink {
+public:
+  explicit ReportAlertSink(std::vector<AnalyzeReport::AlertLine>& out) : out_(out) {}
+  void emit(const Alert& a) override {
+    out_.push_back({false, formatAlertText(a, TextStyle::Terminal), formatAlertJson(a)});
+  }
+  void emitSummary(const RateLimitSummary& s) override {
+    out_.push_back({true, formatSummaryText(s, TextStyle::Terminal), formatSummaryJson(s)});
+  }
+  void flush() override {}
+  uint64_t errors() const override { return 0; }
+  const std::string& name() const override { return name_; }
+
+private:
+  std::vector<AnalyzeReport::AlertLine>& out_;
+  std::string name_ = "analyze report";
+};
+}  // namespace
+
+std::unique_ptr<AlertSink> AnalyzeReport::makeAlertSink() {
+  return std::make_unique<ReportAlertSink>(alertLines_);
+}
+
+std::string verdictLabel(VerdictKind k, IndeterminateReason r) {
+  std::string s(verdictKindName(k));
+  if (k == VerdictKind::Indeterminate) s += ":" + std::string(indeterminateReasonName(r));
+  return s;
 }
 
 std::string AnalyzeReport::slotKey(size_t i) {
@@ -172,6 +214,7 @@ FlowRow makeFlowRow(const AnalyzeReport::Record& r, const GeoResolver* geo) {
   row.hostnameSource = std::string(nameSourceName(r.source));
   if (!r.hostname.empty()) row.registrableDomain = registrableDomain(r.hostname);
   row.app = r.app;
+  if (r.verdict) row.verdict = verdictLabel(*r.verdict, r.verdictReason);
   return row;
 }
 
@@ -270,6 +313,29 @@ std::vector<std::pair<std::string, uint64_t>> statRows(const ReportContext& ctx)
     v.emplace_back("inspections", n.inspections);
     v.emplace_back("inspections_dropped", n.inspectionsDropped);
     v.emplace_back("names_dropped", n.namesDropped);
+  }
+  if (ctx.judge != nullptr) {
+    const JudgeStats& j = *ctx.judge;
+    for (size_t k = 0; k < j.recordsByVerdict.size(); ++k)
+      v.emplace_back(std::string("records_") + std::string(verdictKindName(VerdictKind(k))),
+                     j.recordsByVerdict[k]);
+    for (size_t r = 1; r < j.recordsByReason.size(); ++r)
+      if (j.recordsByReason[r] != 0)
+        v.emplace_back(std::string("indeterminate.") +
+                           std::string(indeterminateReasonName(IndeterminateReason(r))),
+                       j.recordsByReason[r]);
+    v.emplace_back("policy_judgements", j.judgements);
+    v.emplace_back("policy_rejudged", j.rejudged);
+  }
+  if (ctx.alerts) {
+    const AlertPipelineStats& a = *ctx.alerts;
+    v.emplace_back("alerts_raised", a.raised);
+    v.emplace_back("alerts_emitted", a.emitted);
+    v.emplace_back("alerts_repeats", a.repeats);
+    v.emplace_back("alerts_rate_limited", a.rateLimited);
+    v.emplace_back("alerts_below_level", a.belowLevel);
+    v.emplace_back("alert_summaries", a.summaries);
+    v.emplace_back("alert_sink_errors", a.sinkErrors);
   }
   return v;
 }

@@ -26,6 +26,7 @@ struct FlowRow {
   std::string hostnameSource;    // "sni", "quic", "http", "dns" or "none"
   std::string registrableDomain; // eTLD+1 of hostname (libpsl), "" when none
   std::string app;               // "" when no rule matched
+  std::string verdict;           // verdictLabel(), "" without a policy
 };
 
 FlowRow makeFlowRow(const AnalyzeReport::Record& r, const GeoResolver* geo);
@@ -48,7 +49,8 @@ struct AppCountryRow {
 /// App x country rows: apps by name (unattributed last), countries by bytes sent.
 std::vector<AppCountryRow> appCountryRows(const AnalyzeReport& report);
 
-/// Statistics as (stable name, value) pairs; decode skip reasons are "skipped.<reason>".
+/// Statistics as (stable name, value) pairs; decode skip reasons are "skipped.<reason>",
+/// indeterminate records by reason "indeterminate.<reason>".
 std::vector<std::pair<std::string, uint64_t>> statRows(const ReportContext& ctx);
 
 }  // namespace egressmon::report_detail

@@ -78,13 +78,32 @@ void AnalyzeReport::writeText(std::FILE* out, const ReportContext& ctx) const {
   using namespace report_detail;
   for (const auto& w : ctx.warnings) std::fprintf(out, "warning: %s\n", w.c_str());
 
+  if (ctx.policy != nullptr) {
+    uint64_t alerts = 0;
+    for (const auto& l : alertLines_) alerts += l.summary ? 0 : 1;
+    std::fprintf(out, "Alerts (%llu, policy %s)\n", static_cast<unsigned long long>(alerts),
+                 ctx.policy->source().empty() ? "(built-in)" : ctx.policy->source().c_str());
+    if (alertLines_.empty()) std::fprintf(out, "  none: no flow left the allowed region\n");
+    for (const auto& l : alertLines_) std::fprintf(out, "%s\n", l.text.c_str());
+    if (ctx.alerts && (ctx.alerts->repeats != 0 || ctx.alerts->belowLevel != 0))
+      std::fprintf(out, "  %llu more alerts deduplicated (counted in the next alert of their key), "
+                        "%llu below min_severity\n",
+                   static_cast<unsigned long long>(ctx.alerts->repeats),
+                   static_cast<unsigned long long>(ctx.alerts->belowLevel));
+    std::fprintf(out, "\n");
+  }
+
   const auto recs = topRecords();
   std::fprintf(out, "Flows (%zu of %llu records, largest first)\n", recs.size(),
                static_cast<unsigned long long>(records_));
-  TextTable flows({{"REMOTE", false}, {"HOST", false}, {"APP", false}, {"CC", false},
-                   {"ASN", true}, {"ORGANISATION", false},
-                   {"PROTO", false}, {"LOCAL", false}, {"PATH", false}, {"INIT", false}, {"BYTES OUT", true},
-                   {"BYTES IN", true}, {"PKTS OUT", true}, {"PKTS IN", true}, {"DURATION", true}});
+  std::vector<TextTable::Column> columns = {
+      {"REMOTE", false},    {"HOST", false},     {"APP", false},      {"CC", false},
+      {"ASN", true},        {"ORGANISATION", false}, {"PROTO", false}, {"LOCAL", false},
+      {"PATH", false},      {"INIT", false},     {"BYTES OUT", true}, {"BYTES IN", true},
+      {"PKTS OUT", true},   {"PKTS IN", true},   {"DURATION", true}};
+  const bool verdicts = ctx.policy != nullptr;
+  if (verdicts) columns.insert(columns.begin() + 4, {"VERDICT", false});
+  TextTable flows(std::move(columns));
   for (const auto& r : recs) {
     const FlowRow row = makeFlowRow(r, ctx.geo);
     const Flow& f = r.flow;
@@ -96,11 +115,15 @@ void AnalyzeReport::writeText(std::FILE* out, const ReportContext& ctx) const {
     std::string host = row.hostname.empty() ? "-" : row.hostname + " (" + row.hostnameSource + ")";
     if (f.nameFlags & Flow::kNameEch) host += " ech";
     if (f.nameFlags & Flow::kNameEncryptedDns) host += " enc-dns";
-    flows.add({row.remote, host, row.app.empty() ? "-" : row.app, cc, f.remoteGeo.asn ? fmt::format("AS{}", f.remoteGeo.asn) : "-",
-               row.asOrg.empty() ? "-" : row.asOrg, row.proto, row.local, pathText(f.locality),
-               row.initiator + (f.initiatorGuessed() ? "?" : ""), humanBytes(f.bytesOut),
-               humanBytes(f.bytesIn), thousands(f.pktsOut), thousands(f.pktsIn),
-               durationText(row.durationSec)});
+    std::vector<std::string> cells = {
+        row.remote, host, row.app.empty() ? "-" : row.app, cc,
+        f.remoteGeo.asn ? fmt::format("AS{}", f.remoteGeo.asn) : "-",
+        row.asOrg.empty() ? "-" : row.asOrg, row.proto, row.local, pathText(f.locality),
+        row.initiator + (f.initiatorGuessed() ? "?" : ""), humanBytes(f.bytesOut),
+        humanBytes(f.bytesIn), thousands(f.pktsOut), thousands(f.pktsIn),
+        durationText(row.durationSec)};
+    if (verdicts) cells.insert(cells.begin() + 4, row.verdict.empty() ? "-" : row.verdict);
+    flows.add(std::move(cells));
   }
   flows.write(out);
   std::fprintf(out, "  HOST: the remote's name and where it came from (sni, quic, http, dns); ech = "
@@ -110,6 +133,8 @@ void AnalyzeReport::writeText(std::FILE* out, const ReportContext& ctx) const {
                     "address, X/Y = located X, registered Y, * = anycast);\n"
                     "  PATH: out = local<->remote, lan = both local, transit = both remote "
                     "(LOCAL is then the initiator); INIT ? = guessed from the first packet\n");
+  if (verdicts)
+    std::fprintf(out, "  VERDICT: the region policy's verdict for the record (docs/policy.md)\n");
 
   std::fprintf(out, "\nBy remote country\n");
   TextTable countries({{"CC", false}, {"COUNTRY", false}, {"FLOWS", true}, {"BYTES OUT", true},

@@ -163,7 +163,10 @@ class JsonFieldNames(unittest.TestCase):
     def test_field_names_are_stable(self):
         doc = analyze_json(os.path.join(WORK, "basic.pcap"))
         self.assertEqual(set(doc), {"format_version", "inputs", "warnings", "databases",
-                                    "flow_records_total", "flows", "countries", "apps", "stats"})
+                                    "flow_records_total", "flows", "countries", "apps", "stats",
+                                    "policy", "alerts"})
+        self.assertIsNone(doc["policy"])
+        self.assertEqual(doc["alerts"], [])
         self.assertEqual(doc["format_version"], 1)
         self.assertEqual(set(doc["databases"]), {"country", "asn"})
         self.assertEqual(set(doc["databases"]["country"]),
@@ -174,7 +177,7 @@ class JsonFieldNames(unittest.TestCase):
                   "initiator", "initiator_guessed", "state", "end_reason", "first_seen",
                   "last_seen", "duration_s", "bytes_out", "bytes_in", "packets_out", "packets_in",
                   "hostname", "hostname_source", "registrable_domain", "alpn", "app", "ech",
-                  "encrypted_dns"}
+                  "encrypted_dns", "verdict", "verdict_reason", "rule"}
         self.assertEqual(set(tcp), common | {"tcp_flags_out", "tcp_flags_in"})
         self.assertEqual(set(udp), common)
         self.assertEqual(set(tcp["remote"]), {"ip", "port", "country", "country_name",
@@ -318,6 +321,236 @@ reason = "our CDN in Frankfurt"
                 self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
                 self.assertRegex(p.stderr, re.escape(path) + pattern)
                 self.assertNotIn("OK", p.stdout)
+
+
+# The alerts tests/fixtures/make-captures.py's policy.pcap must raise under POLICY_TOML, in order:
+# (flow's remote ip, remote port, mark whose counters the alert carries, expected fields).
+POLICY_TOML = """
+[network]
+local_networks = ["192.0.2.0/24", "2001:db8::/48", "192.168.0.0/16"]
+[geo]
+country_db = "%(work)s/country.mmdb"
+asn_db = "%(work)s/asn.mmdb"
+lookup_special = ["documentation"]
+[region]
+allow = ["EU"]
+[[app_policy]]
+app = "TikTok"
+allow = ["US"]
+[[ignore]]
+domain = "example-cdn.net"
+reason = "our CDN, contracted to stay in the EU"
+[alerts]
+json_file = "%(work)s/%(name)s.jsonl"
+log_file = "%(work)s/%(name)s.log"
+%(extra)s
+"""
+TIKTOK_CN = dict(verdict="out_of_region", verdict_reason=None, app="TikTok", country="CN",
+                 country_name="China", asn=64501, as_org="Example Cloud CN", severity="warning",
+                 rule="app_policy TikTok allow=[US]", hostname_source="sni", domain="tiktokv.com",
+                 initiator="local", initiator_guessed=False, protocol="tcp")
+EXPECTED_ALERTS = [
+    # B: TikTok to China, judged at its ClientHello (the second flow, C, is a repeat).
+    ("203.0.113.7", 443, "hello", dict(TIKTOK_CN, hostname="api16-normal-c-alisg.tiktokv.com",
+                                       local_addr="192.0.2.10", local_port=43001, key_flows=1,
+                                       repeats_suppressed=0, dedup_key="TikTok|CN|AS64501")),
+    # E: a local server answering a client in China: data leaves, the remote side opened it.
+    ("203.0.113.50", 51000, "answer", dict(verdict="out_of_region", app=None, hostname=None,
+                                           hostname_source="none", country="CN", initiator="remote",
+                                           initiator_guessed=False, local_addr="192.0.2.22",
+                                           local_port=443, rule="region allow=[EU]",
+                                           severity="warning", dedup_key="-|CN|AS64501")),
+    # F: no country for the address: indeterminate, alerting by default; judged after its hold.
+    ("203.0.113.200", 4433, "held", dict(verdict="indeterminate", verdict_reason="unknown_country",
+                                         country=None, country_name=None, severity="info",
+                                         initiator="local", initiator_guessed=True,
+                                         protocol="udp", rule="region allow=[EU]")),
+    # K: TikTok to the US (allowed) with an ECH extension: the real name may be hidden.
+    ("2001:db8:3::11", 443, "hello", dict(verdict="indeterminate", verdict_reason="hidden_name",
+                                          app="TikTok", hostname="api.tiktokv.com", country="US",
+                                          severity="info", asn=64503)),
+    # J: TikTok to China after the dedup window: evidence of B and C, one repeat suppressed.
+    ("203.0.113.7", 443, "hello", dict(TIKTOK_CN, local_port=43010, key_flows=3,
+                                       repeats_suppressed=1,
+                                       key_hosts=["api16-normal-c-alisg.tiktokv.com",
+                                                  "log16-normal-c-alisg.tiktokv.com"])),
+    # L: UDP to China with no name at its hold; named by a later DNS answer at its end, and
+    #    judged again: a second alert, now naming the app.
+    ("2001:db8:2::20", 5000, "held", dict(verdict="out_of_region", app=None, hostname=None,
+                                          country="CN", rule="region allow=[EU]", protocol="udp")),
+    ("2001:db8:2::20", 5000, "held", dict(verdict="out_of_region", app="TikTok",
+                                          hostname="upload.tiktokv.com", hostname_source="dns",
+                                          country="CN", rule="app_policy TikTok allow=[US]",
+                                          dedup_key="TikTok|CN|AS64503")),
+]
+
+
+class Policy(unittest.TestCase):
+    """Region policy and alerts end to end: exact alerts from a capture, in every form."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(WORK, "policy.expect.json")) as f:
+            cls.expect = json.load(f)
+
+    def config(self, name, extra=""):
+        for ext in (".jsonl", ".log"):
+            if os.path.exists(os.path.join(WORK, name + ext)):
+                os.remove(os.path.join(WORK, name + ext))
+        path = os.path.join(WORK, name + ".toml")
+        with open(path, "w") as f:
+            f.write(POLICY_TOML % dict(work=WORK, name=name, extra=extra))
+        return path
+
+    def marks(self, ip, port, mark):
+        for fl in self.expect["flows"]:
+            if fl["remote_ip"] == ip and fl["remote_port"] == port and mark in fl.get("marks", {}):
+                yield fl["marks"][mark]
+
+    def read_jsonl(self, name):
+        with open(os.path.join(WORK, name + ".jsonl")) as f:
+            return [json.loads(l) for l in f]
+
+    def read_log(self, name):
+        with open(os.path.join(WORK, name + ".log")) as f:
+            return f.read().splitlines()
+
+    def test_exact_alerts_in_report_json_lines_and_log(self):
+        cfg = self.config("alerts")
+        doc = analyze_json(os.path.join(WORK, "policy.pcap"), config=cfg, extra=("--alert-sinks",))
+        alerts = doc["alerts"]
+        self.assertEqual(len(alerts), len(EXPECTED_ALERTS), json.dumps(alerts, indent=1))
+        self.assertEqual(doc["policy"], {"source": cfg})
+        for got, (ip, port, mark, fields) in zip(alerts, EXPECTED_ALERTS):
+            with self.subTest(remote=ip, port=port, app=fields.get("app")):
+                self.assertEqual(got["type"], "alert")
+                self.assertEqual((got["remote_addr"], got["remote_port"]), (ip, port))
+                for k, v in fields.items():
+                    self.assertEqual(got[k], v, k)
+                # The counters are those of the packet that decided, which the generator marked.
+                counters = {k: got[k] for k in ("bytes_out", "bytes_in", "packets_out", "packets_in")}
+                self.assertIn(counters, list(self.marks(ip, port, mark)))
+        # Alert times are packet times, in order; the held UDP flow alerts 2.5 s after it began.
+        times = [a["time"] for a in alerts]
+        self.assertEqual(times, sorted(times))
+        self.assertTrue(alerts[2]["time"].endswith(":27.500000Z"), alerts[2]["time"])
+        # Every sink got the same alerts: the JSON Lines file line for line, the log in text.
+        self.assertEqual(self.read_jsonl("alerts"), alerts)
+        log = self.read_log("alerts")
+        self.assertEqual(len(log), len(alerts))
+        for line, a in zip(log, alerts):
+            self.assertTrue(line.startswith("%s %s %s " % (a["time"], a["severity"], a["verdict"] + (
+                ":" + a["verdict_reason"] if a["verdict_reason"] else ""))), line)
+            self.assertIn(" flow_id=%d " % a["flow_id"], line)
+            self.assertIn(" bytes_out=%d " % a["bytes_out"], line)
+        self.assertIn(" initiator=remote ", log[1])
+        self.assertIn(' rule="app_policy TikTok allow=[US]" ', log[0])
+        # Verdicts of every record, and the counters that add up.
+        verdicts = {(f["remote"]["ip"], f["local"]["port"]): (f["verdict"], f["verdict_reason"])
+                    for f in doc["flows"]}
+        self.assertEqual(verdicts[("2001:db8:3::10", 43000)], ("in_region", None))
+        self.assertEqual(verdicts[("198.51.100.20", 43003)], ("in_region", None))
+        self.assertEqual(verdicts[("203.0.113.9", 43008)], ("ignored", None))
+        self.assertEqual(verdicts[("203.0.113.130", None)], ("indeterminate", "anycast"))
+        self.assertEqual(verdicts[("192.168.1.1", 53003)], ("special", None))
+        self.assertEqual(verdicts[("203.0.113.8", 43002)], ("out_of_region", None))
+        ignored = next(f for f in doc["flows"] if f["remote"]["ip"] == "203.0.113.9")
+        self.assertEqual(ignored["rule"], "ignore domain example-cdn.net: our CDN, contracted to stay in the EU")
+        st = doc["stats"]
+        self.assertEqual((st["records_in_region"], st["records_out_of_region"],
+                          st["records_indeterminate"], st["records_ignored"], st["records_special"]),
+                         (2, 5, 3, 1, 1))
+        self.assertEqual(st["indeterminate"], {"unknown_country": 1, "anycast": 1, "hidden_name": 1})
+        self.assertEqual((st["alerts_raised"], st["alerts_emitted"], st["alerts_repeats"],
+                          st["alerts_rate_limited"], st["alert_summaries"]), (8, 7, 1, 0, 0))
+
+    def test_text_report_lists_the_alerts_and_verdicts(self):
+        p = run("analyze", "-q", "--config", self.config("text"), os.path.join(WORK, "policy.pcap"))
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0], "Alerts (7, policy %s)" % os.path.join(WORK, "text.toml"))
+        self.assertRegex(lines[1], r"^2023-11-14T22:13:21\.030000Z warning out_of_region app=TikTok "
+                                   r"host=api16-normal-c-alisg\.tiktokv\.com host_source=sni "
+                                   r"remote=203\.0\.113\.7:443 country=CN ")
+        self.assertIn("1 more alerts deduplicated", lines[8])
+        self.assertIn("VERDICT", next(l for l in lines if l.startswith("REMOTE")))
+        # Without --alert-sinks the configured files are left alone.
+        self.assertFalse(os.path.exists(os.path.join(WORK, "text.jsonl")))
+        self.assertFalse(os.path.exists(os.path.join(WORK, "text.log")))
+
+    def test_rate_limit_counts_and_summary_are_exact(self):
+        # 2 alerts per 10 s: B and E pass, F (third in B's interval) is held back and reported
+        # in a summary line before K opens the next interval; the rest pass.
+        cfg = self.config("ratelimit", 'rate_limit = 2\nrate_limit_interval = "10s"\n')
+        doc = analyze_json(os.path.join(WORK, "policy.pcap"), config=cfg, extra=("--alert-sinks",))
+        kinds = [(a["type"], a.get("verdict_reason") or a.get("suppressed")) for a in doc["alerts"]]
+        self.assertEqual(len([k for k in kinds if k[0] == "alert"]), 6)
+        summaries = [a for a in doc["alerts"] if a["type"] == "rate_limit_summary"]
+        self.assertEqual(len(summaries), 1)
+        self.assertEqual(summaries[0]["suppressed"], 1)
+        self.assertEqual(summaries[0]["message"], "1 alerts suppressed in the last 10 s (rate limit 2 per 10 s)")
+        self.assertEqual([a["type"] for a in doc["alerts"]][:4],
+                         ["alert", "alert", "rate_limit_summary", "alert"])
+        st = doc["stats"]
+        self.assertEqual((st["alerts_raised"], st["alerts_emitted"], st["alerts_repeats"],
+                          st["alerts_rate_limited"], st["alert_summaries"]), (8, 6, 1, 1, 1))
+        self.assertEqual(self.read_jsonl("ratelimit"), doc["alerts"])
+        self.assertEqual(sum("alerts suppressed in the last" in l for l in self.read_log("ratelimit")), 1)
+
+    def test_no_dedup_window_emits_every_alert(self):
+        cfg = self.config("nodedup", 'dedup_window = 0\n')
+        doc = analyze_json(os.path.join(WORK, "policy.pcap"), config=cfg)
+        self.assertEqual(len(doc["alerts"]), 8)
+        self.assertEqual(doc["stats"]["alerts_repeats"], 0)
+
+    def test_min_severity_and_alert_on_change_what_alerts(self):
+        cfg = self.config("severity", 'min_severity = "warning"\n')
+        doc = analyze_json(os.path.join(WORK, "policy.pcap"), config=cfg)
+        self.assertEqual([a["severity"] for a in doc["alerts"]], ["warning"] * 5)
+        self.assertEqual(doc["stats"]["alerts_below_level"], 2)
+        path = self.config("alerton")
+        with open(path, "a") as f:
+            f.write('[indeterminate]\nalert_on = ["anycast"]\n')
+        doc = analyze_json(os.path.join(WORK, "policy.pcap"), config=path)
+        reasons = [a["verdict_reason"] for a in doc["alerts"] if a["verdict"] == "indeterminate"]
+        self.assertEqual(reasons, ["anycast"])
+
+    def test_min_bytes_out_needs_data_from_the_local_side(self):
+        # A high threshold: only the flows that sent that much alert.
+        path = self.config("minbytes")
+        with open(path, "a") as f:
+            f.write('[policy]\nmin_bytes_out = 1000\n')
+        doc = analyze_json(os.path.join(WORK, "policy.pcap"), config=path)
+        self.assertEqual([(a["remote_addr"], a["bytes_out"]) for a in doc["alerts"]],
+                         [("203.0.113.50", 1320)])
+
+    def test_bad_alerts_config_names_file_line_and_exits_2(self):
+        cases = [
+            ('[alerts]\nmin_severity = "loud"\n', r":2:16: alerts.min_severity: expected one of info, warning, critical, got \"loud\""),
+            ('[alerts]\nsyslog_facility = "kern"\n', r":2:19: alerts.syslog_facility: expected one of user, daemon"),
+            ('[alerts]\nrate_limit_interval = "0s"\n', r":2:23: alerts.rate_limit_interval: expected a duration"),
+            ('[alerts]\nconsole_sink = true\n', r":2:1: unknown key 'alerts.console_sink' in \[alerts\]"),
+            ('[log]\nlevel = "verbose"\n', r":2:9: log.level: expected one of trace, debug"),
+        ]
+        for i, (text, pattern) in enumerate(cases):
+            with self.subTest(config=text):
+                path = os.path.join(WORK, "badalerts%d.toml" % i)
+                with open(path, "w") as f:
+                    f.write(text)
+                for cmd in (["check-config", path], ["analyze", "--config", path, os.path.join(WORK, "policy.pcap")]):
+                    p = run(*cmd, check=False)
+                    self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+                    self.assertRegex(p.stderr, re.escape(path) + pattern)
+
+    def test_unwritable_json_file_is_a_clear_error(self):
+        cfg = self.config("unwritable")
+        with open(cfg) as f:
+            text = f.read().replace(os.path.join(WORK, "unwritable.jsonl"), "/proc/egressmon/alerts.jsonl")
+        with open(cfg, "w") as f:
+            f.write(text)
+        p = run("analyze", "-q", "--config", cfg, "--alert-sinks", os.path.join(WORK, "policy.pcap"), check=False)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("/proc/egressmon/alerts.jsonl", p.stderr)
+        self.assertEqual(p.stdout, "")
 
 
 class TextOutput(unittest.TestCase):

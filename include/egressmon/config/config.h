@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "egressmon/alerts/pipeline.h"
 #include "egressmon/core/result.h"
 #include "egressmon/engine/engine.h"
 #include "egressmon/geo/geo.h"
@@ -28,11 +29,26 @@ struct AppsConfig {
 
 class Policy;
 
+/// [alerts]: the alert pipeline's sinks, dedup and rate limit, and the severity of each kind of
+/// alert.
+struct AlertSettings {
+  AlertsConfig pipeline;
+  Severity outOfRegion = Severity::Warning;
+  Severity indeterminate = Severity::Info;
+};
+
+/// [log]: the program's own log lines (not alerts).
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warning, error, critical, off
+};
+
 struct Config {
   std::string source;          // the file it came from; empty for built-in defaults
   EngineConfig engine;
   GeoConfig geo;
   AppsConfig apps;
+  AlertSettings alerts;
+  LogConfig log;
   std::shared_ptr<const Policy> policy;  // [region], [[app_policy]], ... (null: none given)
 };
 

@@ -12,19 +12,24 @@
 #include "egressmon/flow/flow_table.h"
 #include "egressmon/flow/local_networks.h"
 #include "egressmon/naming/flow_namer.h"
+#include "egressmon/policy/policy.h"
 
 namespace egressmon {
 
 class GeoResolver;
 class AppCatalog;
+class FlowJudge;
 
-/// Where finished flow records go (the analyze report now; export and policy later).
+/// Where finished flow records go (the analyze report; export later).
 class FlowSink {
 public:
   virtual ~FlowSink() = default;
   /// Called on the engine thread for every record: idle, evicted, active cut, end of input.
-  /// `naming` views are valid during the call only.
-  virtual void onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason) = 0;
+  /// `naming` views are valid during the call only. `verdict` is the region policy's verdict
+  /// the record ends with, or null when the engine runs without a policy; its `rule` view
+  /// lives as long as the policy.
+  virtual void onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason,
+                            const Verdict* verdict) = 0;
 };
 
 struct EngineConfig {
@@ -50,10 +55,11 @@ struct EngineStats {
 
 class Engine final : private FlowObserver, private PacketHandler {
 public:
-  /// `geo` and `sink` must outlive the engine; `apps` may be null (no app attribution).
-  /// Called and used on one thread only.
+  /// `geo` and `sink` must outlive the engine; `apps` may be null (no app attribution);
+  /// `judge`, when given, judges every flow against the region policy and raises its alerts
+  /// (it must outlive the engine). Called and used on one thread only.
   Engine(const EngineConfig& cfg, GeoResolver& geo, FlowSink& sink,
-         std::shared_ptr<const AppCatalog> apps = nullptr);
+         std::shared_ptr<const AppCatalog> apps = nullptr, FlowJudge* judge = nullptr);
   ~Engine() override;
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -103,6 +109,8 @@ private:
   LocalNetworks local_;
   GeoResolver& geo_;
   FlowSink& sink_;
+  FlowJudge* judge_;
+  TimeUs now_ = 0;  // the packet clock of the batch being counted (flow ends are judged at it)
   FlowNamer namer_;
   FlowTable table_;
   EngineStats stats_;

@@ -103,6 +103,10 @@ struct Flow {
     kInitiatorLocal = 2,    // the local endpoint opened the flow
     kInitiatorGuessed = 4,  // initiator inferred from the first packet, not a handshake
     kInUse = 8,             // slab slot holds a live flow
+    kJudged = 16,           // the region policy's verdict is final for the flow's current
+                            // name and app (cleared when either changes: judge again)
+    kJudgedOnce = 32,       // judged at least once (counts judgements made again)
+    kDataOut = 64,          // the local side sent payload (the policy alerts only after it)
   };
   enum NameFlags : uint8_t {
     kNameEch = 1,           // the ClientHello had an ECH extension: real (the name is then the

@@ -68,6 +68,8 @@ struct FlowFacts {
   std::string_view hostname;           // server name, any case, trailing dot allowed; "" = none
   std::string_view registrableDomain;  // its eTLD+1; only used when hostname is empty
   uint64_t bytesOut = 0;               // IP bytes sent local -> remote so far (wire lengths)
+  bool dataOut = true;                 // the local side has sent payload (data above the
+                                       // transport header); no alert before it
   bool hiddenName = false;             // ECH or DoH: the real server name is not visible
   bool dbStale = false;                // the country DB is older than its configured maximum
   bool remoteIsLocal = false;          // the "remote" end is inside local_networks (LAN, transit)
@@ -82,7 +84,8 @@ struct Verdict {
   IndeterminateReason reason = IndeterminateReason::None;  // set only for Indeterminate
   bool alerting = false;     // this verdict alerts under the policy: OutOfRegion always,
                              // Indeterminate when its reason is in alert_on
-  bool shouldAlert = false;  // alerting and bytesOut >= min_bytes_out: alert now (once held)
+  bool shouldAlert = false;  // alerting, dataOut and bytesOut >= min_bytes_out: alert now
+                             // (once held)
   std::string_view rule;     // what decided: "region allow=[EU,CH] deny=[HU]",
                              // "app_policy TikTok allow=[US]", "ignore range 203.0.113.0/24:
                              // our CDN", "special-purpose address (private)", "no policy"
@@ -130,7 +133,8 @@ struct IgnoreRule {
 
 /// When a flow's verdict turns into an alert ([policy]); used by the alert code and the engine.
 struct AlertTiming {
-  uint64_t minBytesOut = 1;  // alert once this many IP bytes went out (1: any packet sent)
+  uint64_t minBytesOut = 1;  // alert once the local side sent data and this many IP bytes
+                             // (1: the first payload byte)
   TimeUs hold = seconds(2);  // wait up to this much packet time after the flow's first packet
                              // for its name and app before judging (0: judge at once)
   uint32_t holdPackets = 0;  // also stop holding once the local side sent this many packets

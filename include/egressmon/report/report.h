@@ -6,11 +6,15 @@
 #include <cstdio>
 #include <array>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "egressmon/alerts/pipeline.h"
 #include "egressmon/engine/engine.h"
 #include "egressmon/geo/geo.h"
+#include "egressmon/judge/flow_judge.h"
 
 namespace egressmon {
 
@@ -22,6 +26,9 @@ struct ReportContext {
   const FlowTableStats* flows = nullptr;
   const GeoResolver* geo = nullptr;
   const FlowNamerStats* names = nullptr;
+  const Policy* policy = nullptr;                  // null: no region policy (no verdicts)
+  const JudgeStats* judge = nullptr;
+  std::optional<AlertPipelineStats> alerts;        // set when a policy ran
 };
 
 /// Aggregate per remote country (or per special class / unknown).
@@ -38,17 +45,32 @@ public:
   /// top == 0 keeps every record (memory grows with the flow count).
   explicit AnalyzeReport(size_t top);
 
-  void onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason) override;
+  void onFlowRecord(const Flow& flow, const FlowNaming& naming, EndReason reason,
+                    const Verdict* verdict) override;
+
+  /// An alert sink for the AlertPipeline that keeps every line it emits, in text (terminal
+  /// style) and JSON form, for the report's alerts section. The report must outlive it.
+  std::unique_ptr<AlertSink> makeAlertSink();
+  /// One emitted alert or rate-limit summary, in both printed forms.
+  struct AlertLine {
+    bool summary = false;
+    std::string text;  // formatAlertText(..., TextStyle::Terminal) / formatSummaryText
+    std::string json;  // formatAlertJson / formatSummaryJson
+  };
+  const std::vector<AlertLine>& alertLines() const { return alertLines_; }
 
   /// The kept records, largest first.
   struct Record {
     Flow flow;
-    EndReason reason;
+    EndReason reason = EndReason::EndOfInput;
     std::string hostname;
     NameSource source = NameSource::None;
     std::string alpn;
     std::string app;
     std::string vendor;
+    std::optional<VerdictKind> verdict;  // none without a policy
+    IndeterminateReason verdictReason = IndeterminateReason::None;
+    std::string rule;
   };
   std::vector<Record> topRecords() const;
   /// Keyed by "CC" for a country, "unknown", or "special:<class>" (built on each call).
@@ -74,7 +96,11 @@ private:
   std::map<uint16_t, std::string> appNames_;
   static std::string slotKey(size_t slot);
   uint64_t records_ = 0;
+  std::vector<AlertLine> alertLines_;
 };
+
+/// "in_region", "out_of_region", "indeterminate:<reason>", "ignored", "special".
+std::string verdictLabel(VerdictKind k, IndeterminateReason r);
 
 /// "1.5 KiB", "12.0 MiB", "512 B".
 std::string humanBytes(uint64_t n);

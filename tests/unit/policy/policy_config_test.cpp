@@ -360,7 +360,7 @@ unknown_country: alert
 indeterminate, alert: unknown_country, hidden_name
 indeterminate, report only: anycast, registered_country_differs, database_stale
 hidden_name_scope: app_policy (flows of apps with an [[app_policy]])
-alert when: min_bytes_out = 1 IP byte sent; hold = 3s of packet time
+alert when: data sent and min_bytes_out = 1 IP byte sent; hold = 3s of packet time
 app policies (2), each replacing the region for its app:
   TikTok: allow=[US]  (policy.toml:8)
     1 country: US
@@ -378,7 +378,7 @@ unknown_country: alert
 indeterminate, alert: unknown_country, hidden_name
 indeterminate, report only: anycast, registered_country_differs, database_stale
 hidden_name_scope: app_policy (flows of apps with an [[app_policy]])
-alert when: min_bytes_out = 1 IP byte sent; hold = 2s of packet time
+alert when: data sent and min_bytes_out = 1 IP byte sent; hold = 2s of packet time
 app policies (0)
 exceptions (0)
 )");
