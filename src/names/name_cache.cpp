@@ -74,6 +74,14 @@ uint32_t hashNames(std::string_view name, std::string_view canonical) {
 
 uint32_t sharedTag(uint64_t h) { return uint32_t(h >> 56); }
 
+// Whole seconds for the shared index's victim choice: an expiry rounded up, packet time rounded
+// down. A slot whose seconds are <= now's has expired; one whose seconds are now's + 1 may have
+// (its entry tells); of two slots, fewer seconds expire sooner, equal seconds need the entries.
+uint32_t expirySeconds(TimeUs t) {
+  return uint32_t(std::clamp<TimeUs>(t / kUsPerSec + (t % kUsPerSec > 0), 0, UINT32_MAX));
+}
+uint32_t nowSeconds(TimeUs t) { return uint32_t(std::clamp<TimeUs>(t / kUsPerSec, 0, UINT32_MAX)); }
+
 NameCacheConfig normalize(NameCacheConfig c) {
   c.entries = roundPow2(c.entries, kWays, kMaxEntries);
   c.ttlFloor = std::clamp(c.ttlFloor, TimeUs(0), kMaxTtl);
@@ -88,25 +96,25 @@ NameCacheConfig normalize(NameCacheConfig c) {
 NameCache::NameCache(NameCacheConfig cfg)
     : cfg_(normalize(cfg)),
       entries_(cfg_.entries),
-      shared_(std::max(cfg_.entries / 2, kSharedWays)),
+      shared_(std::max(cfg_.entries / 2 / kSharedWays, size_t(1))),
       records_(cfg_.nameRecords),
       nameIndex_(cfg_.nameRecords * 2),
       arena_(cfg_.nameBytes) {
   static_assert(sizeof(Entry) == 48);
   static_assert(sizeof(NameRecord) == 12);
-  // HugeArray leaves scalars uninitialised; Entry and NameRecord have member initialisers.
-  std::fill(shared_.begin(), shared_.end(), 0u);
+  static_assert(sizeof(SharedSet) == 32 && std::size(SharedSet{}.slot) == kSharedWays);
+  // HugeArray leaves scalars uninitialised; Entry, SharedSet and NameRecord have initialisers.
   std::fill(nameIndex_.begin(), nameIndex_.end(), 0u);
   std::fill(arena_.begin(), arena_.end(), '\0');
   setMask_ = entries_.size() / kWays - 1;
-  sharedSetMask_ = shared_.size() / kSharedWays - 1;
+  sharedSetMask_ = shared_.size() - 1;
   recordMask_ = records_.size() - 1;
   indexMask_ = nameIndex_.size() - 1;
   arenaMask_ = arena_.size() - 1;
 }
 
 size_t NameCache::memoryBytes() const {
-  return sizeof(*this) + entries_.size() * sizeof(Entry) + shared_.size() * sizeof(uint32_t) +
+  return sizeof(*this) + entries_.size() * sizeof(Entry) + shared_.size() * sizeof(SharedSet) +
          records_.size() * sizeof(NameRecord) + nameIndex_.size() * sizeof(uint32_t) + arena_.size();
 }
 
@@ -116,17 +124,30 @@ void NameCache::insert(const IpAddress& client, const DnsResponse& r, TimeUs now
     ++stats_.skipped;
     return;
   }
+  // Every answer's entry set and shared set are fetched at once, so their cache misses overlap
+  // each other and the name interning.
+  uint64_t keyHash[DnsResponse::kMaxAnswers];
+  uint64_t serverHash[DnsResponse::kMaxAnswers];
+  for (size_t i = 0; i < answers; ++i) {
+    keyHash[i] = hashKey(client, r.answers[i].addr);
+    serverHash[i] = hashServer(r.answers[i].addr);
+    const auto* set = reinterpret_cast<const char*>(&entries_[(keyHash[i] & setMask_) * kWays]);
+    for (size_t line = 0; line < kWays * sizeof(Entry); line += 64)
+      __builtin_prefetch(set + line, 1);
+    __builtin_prefetch(&shared_[serverHash[i] & sharedSetMask_], 1);
+  }
   const size_t chain = std::min<size_t>(r.chainLen, DnsResponse::kMaxChain);
   const std::string_view canonical = chain == 0 ? std::string_view() : r.chain[chain - 1].view();
   const uint64_t ref = intern(r.qname.view(), canonical);
-  for (size_t i = 0; i < answers; ++i) storeAnswer(client, r.answers[i], ref, now);
+  for (size_t i = 0; i < answers; ++i)
+    storeAnswer(client, r.answers[i], ref, now, keyHash[i], serverHash[i]);
   ++stats_.responses;
 }
 
 void NameCache::storeAnswer(const IpAddress& client, const DnsResponse::Answer& a, uint64_t ref,
-                            TimeUs now) {
+                            TimeUs now, uint64_t keyHash, uint64_t serverHash) {
   const TimeUs ttl = std::clamp(TimeUs(a.ttl) * kUsPerSec, cfg_.ttlFloor, cfg_.ttlCeiling);
-  const size_t base = (hashKey(client, a.addr) & setMask_) * kWays;
+  const size_t base = (keyHash & setMask_) * kWays;
   size_t victim = base;
   bool same = false;
   for (size_t i = base; i < base + kWays; ++i) {
@@ -141,58 +162,73 @@ void NameCache::storeAnswer(const IpAddress& client, const DnsResponse::Answer& 
   Entry& e = entries_[victim];
   if (same) {
     ++stats_.overwritten;
-  } else if (e.nameRef != 0 && e.expires > now) {
-    ++stats_.evicted;
+  } else if (e.nameRef != 0) {
+    if (e.expires > now) ++stats_.evicted;
+    if (e.server != a.addr) unshare(e.server, victim);
   }
   e.client = client;
   e.server = a.addr;
   e.expires = now + ttl;
   e.nameRef = ref;
   ++stats_.inserts;
-  updateShared(a.addr, victim, now);
+  updateShared(a.addr, serverHash, victim, now);
+}
+
+// The entry is about to hold another server: the slot of its old server that points at it (at
+// most one) is cleared, so every slot always points at an entry holding the slot's server.
+void NameCache::unshare(const IpAddress& server, size_t entryIndex) {
+  const uint64_t h = hashServer(server);
+  SharedSet& set = shared_[h & sharedSetMask_];
+  const uint32_t value = (uint32_t(entryIndex + 1) << 8) | sharedTag(h);
+  for (size_t w = 0; w < kSharedWays; ++w) {
+    if (set.slot[w] == value) {
+      set.slot[w] = 0;
+      return;
+    }
+  }
 }
 
 // Points the server's slot at the entry just written. At most one slot of a set refers to an
 // entry holding a given server (others are cleared here), so a shared hit is always the latest
-// answer stored for that server. A new server takes a slot whose entry no longer holds the
-// server it was indexed for, or failing that the one whose entry expires soonest.
-void NameCache::updateShared(const IpAddress& server, size_t entryIndex, TimeUs now) {
-  const uint64_t h = hashServer(server);
-  const size_t set = h & sharedSetMask_;
+// answer stored for that server. A new server takes the first empty or expired slot, or failing
+// that the one whose entry expires soonest. Slots carry their entry's expiry in seconds and
+// unshare() keeps them pointing at entries holding their server, so an entry is read only on a
+// tag match, or when seconds cannot decide (an expiry within the current second, a tie).
+void NameCache::updateShared(const IpAddress& server, uint64_t h, size_t entryIndex, TimeUs now) {
+  SharedSet& set = shared_[h & sharedSetMask_];
   const uint32_t tag = sharedTag(h);
   const uint32_t value = (uint32_t(entryIndex + 1) << 8) | tag;
-  uint32_t* slots = &shared_[set * kSharedWays];
-  size_t victim = 0;
-  TimeUs victimExpires = INT64_MAX;
+  const uint32_t nowSec = nowSeconds(now);
+  auto expiresOf = [this](uint32_t v) { return entries_[(v >> 8) - 1].expires; };
+  size_t victim = kSharedWays;  // none yet
+  bool victimFree = false;
   bool placed = false;
   for (size_t w = 0; w < kSharedWays; ++w) {
-    const uint32_t v = slots[w];
-    if (v == 0) {
-      if (victimExpires > INT64_MIN) {
-        victim = w;
-        victimExpires = INT64_MIN;
+    const uint32_t v = set.slot[w];
+    if (v != 0 && (v & 0xff) == tag && entries_[(v >> 8) - 1].server == server) {
+      if (placed) {
+        set.slot[w] = 0;
+      } else {
+        set.slot[w] = value;
+        set.expires[w] = expirySeconds(entries_[entryIndex].expires);
+        placed = true;
       }
       continue;
     }
-    const Entry& e = entries_[(v >> 8) - 1];
-    if ((v & 0xff) == tag && e.server == server) {
-      slots[w] = placed ? 0 : value;
-      placed = true;
-      continue;
-    }
-    TimeUs expires = e.expires;
-    if (e.nameRef == 0 || expires <= now) {
-      expires = INT64_MIN;
-    } else {
-      const uint64_t eh = hashServer(e.server);
-      if ((eh & sharedSetMask_) != set || sharedTag(eh) != (v & 0xff)) expires = INT64_MIN;
-    }
-    if (expires < victimExpires) {
+    if (placed || victimFree) continue;
+    const uint32_t sec = set.expires[w];
+    if (v == 0 || sec <= nowSec || (sec == nowSec + 1 && expiresOf(v) <= now)) {
       victim = w;
-      victimExpires = expires;
+      victimFree = true;
+    } else if (victim == kSharedWays || sec < set.expires[victim] ||
+               (sec == set.expires[victim] && expiresOf(v) < expiresOf(set.slot[victim]))) {
+      victim = w;
     }
   }
-  if (!placed) slots[victim] = value;
+  if (!placed) {
+    set.slot[victim] = value;
+    set.expires[victim] = expirySeconds(entries_[entryIndex].expires);
+  }
 }
 
 bool NameCache::lookup(const IpAddress& client, const IpAddress& server, TimeUs now,
@@ -215,10 +251,10 @@ bool NameCache::lookup(const IpAddress& client, const IpAddress& server, TimeUs 
 
 bool NameCache::lookupAnyClient(const IpAddress& server, TimeUs now, NameHit& out) const {
   const uint64_t h = hashServer(server);
-  const uint32_t* slots = &shared_[(h & sharedSetMask_) * kSharedWays];
+  const SharedSet& set = shared_[h & sharedSetMask_];
   const uint32_t tag = sharedTag(h);
   for (size_t w = 0; w < kSharedWays; ++w) {
-    const uint32_t v = slots[w];
+    const uint32_t v = set.slot[w];
     if (v == 0 || (v & 0xff) != tag) continue;
     const Entry& e = entries_[(v >> 8) - 1];
     if (e.nameRef == 0 || e.server != server) continue;

@@ -3,13 +3,13 @@
 // reassembly into a fixed buffer, then the ClientHello is handed to the TLS parser.
 #include "egressmon/names/quic.h"
 
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/params.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <string_view>
 
 namespace egressmon {
 
@@ -120,43 +120,51 @@ uint64_t decodePacketNumber(int64_t largest, uint64_t truncated, size_t pnLen) {
   return candidate;
 }
 
-// libcrypto contexts and the plaintext buffer, created once per thread and reused so the packet
-// path allocates nothing after the first packet. Fetch failures leave ok == false.
+// libcrypto cipher contexts and the plaintext buffer, created once per thread and reused so the
+// packet path allocates nothing after the first packet. Each context remembers the key it was
+// last given, so packets under the same keys (a flow's Initials, back to back) skip the AES key
+// schedule and GHASH set-up. Fetch failures leave ok == false.
 struct CryptoScratch {
-  EVP_MAC* mac = nullptr;
-  EVP_MAC_CTX* hmac = nullptr;
   EVP_CIPHER* gcm = nullptr;
   EVP_CIPHER* ecb = nullptr;
   EVP_CIPHER_CTX* aead = nullptr;
   EVP_CIPHER_CTX* block = nullptr;
   bool ok = false;
+  int aeadMode = -1;        // 1 encrypt, 0 decrypt with aeadKey; -1: no key loaded
+  bool blockKeyed = false;  // `block` holds blockKey
+  uint8_t aeadKey[16] = {};
+  uint8_t blockKey[16] = {};
   uint8_t plain[QuicInitialReader::kMaxPacket];
 
   CryptoScratch() {
-    mac = EVP_MAC_fetch(nullptr, OSSL_MAC_NAME_HMAC, nullptr);
-    hmac = mac ? EVP_MAC_CTX_new(mac) : nullptr;
     gcm = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
     ecb = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
     aead = EVP_CIPHER_CTX_new();
     block = EVP_CIPHER_CTX_new();
-    if (!hmac || !gcm || !ecb || !aead || !block) return;
-    char digest[] = "SHA256";
-    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-                                 OSSL_PARAM_END};
-    ok = EVP_MAC_CTX_set_params(hmac, params) == 1 &&
-         EVP_CipherInit_ex(aead, gcm, nullptr, nullptr, nullptr, 0) == 1 &&
-         EVP_CipherInit_ex(block, ecb, nullptr, nullptr, nullptr, 1) == 1;
+    if (!gcm || !ecb || !aead || !block) return;
+    ok = EVP_CipherInit_ex(aead, gcm, nullptr, nullptr, nullptr, 0) == 1 &&
+         EVP_CipherInit_ex(block, ecb, nullptr, nullptr, nullptr, 1) == 1 &&
+         EVP_CIPHER_CTX_set_padding(block, 0) == 1;
   }
   ~CryptoScratch() {
     EVP_CIPHER_CTX_free(block);
     EVP_CIPHER_CTX_free(aead);
     EVP_CIPHER_free(ecb);
     EVP_CIPHER_free(gcm);
-    EVP_MAC_CTX_free(hmac);
-    EVP_MAC_free(mac);
   }
   CryptoScratch(const CryptoScratch&) = delete;
   CryptoScratch& operator=(const CryptoScratch&) = delete;
+
+  // Starts an AES-128-GCM operation (encrypt 1, decrypt 0) with `key` and a 12-byte nonce.
+  bool startAead(const uint8_t* key, const uint8_t* nonce, int enc) {
+    const bool rekey = aeadMode != enc || std::memcmp(aeadKey, key, sizeof(aeadKey)) != 0;
+    aeadMode = -1;
+    if (EVP_CipherInit_ex(aead, nullptr, nullptr, rekey ? key : nullptr, nonce, enc) != 1)
+      return false;
+    std::memcpy(aeadKey, key, sizeof(aeadKey));
+    aeadMode = enc;
+    return true;
+  }
 };
 
 CryptoScratch& scratch() {
@@ -164,46 +172,73 @@ CryptoScratch& scratch() {
   return s;
 }
 
-// HMAC-SHA256 over up to three pieces; `out` holds 32 bytes.
-bool hmacSha256(CryptoScratch& s, const uint8_t* key, size_t keyLen, const uint8_t* a, size_t aLen,
-                const uint8_t* b, size_t bLen, uint8_t* out) {
-  size_t outLen = 0;
-  return EVP_MAC_init(s.hmac, key, keyLen, nullptr) == 1 &&
-         (aLen == 0 || EVP_MAC_update(s.hmac, a, aLen) == 1) &&
-         (bLen == 0 || EVP_MAC_update(s.hmac, b, bLen) == 1) &&
-         EVP_MAC_final(s.hmac, out, &outLen, 32) == 1 && outLen == 32;
-}
+// HMAC-SHA256 (RFC 2104) with the key schedule done once: the SHA-256 states after the inner
+// and outer pad blocks, copied for every MAC. Keys of at most 64 bytes (salts, secrets).
+// libcrypto's low-level SHA-256 is used (deprecated since OpenSSL 3.0, still in 3.x and 4.0):
+// its context is a plain struct that can be copied, where EVP_MD_CTX_copy_ex allocates on
+// every copy and the EVP_MAC route redoes the key schedule and parameter look-ups per call.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+class HmacSha256 {
+public:
+  HmacSha256(const uint8_t* key, size_t keyLen) {
+    uint8_t pad[64];
+    absorbPad(inner_, key, keyLen, 0x36, pad);
+    absorbPad(outer_, key, keyLen, 0x5c, pad);
+  }
+  // HMAC of `msg` into `out` (32 bytes).
+  void mac(const uint8_t* msg, size_t len, uint8_t* out) const {
+    SHA256_CTX c = inner_;
+    if (len > 0) SHA256_Update(&c, msg, len);
+    SHA256_Final(out, &c);
+    c = outer_;
+    SHA256_Update(&c, out, SHA256_DIGEST_LENGTH);
+    SHA256_Final(out, &c);
+  }
+
+private:
+  static void absorbPad(SHA256_CTX& c, const uint8_t* key, size_t keyLen, uint8_t x,
+                        uint8_t* pad) {
+    for (size_t i = 0; i < SHA256_CBLOCK; ++i)
+      pad[i] = static_cast<uint8_t>((i < keyLen ? key[i] : 0) ^ x);
+    SHA256_Init(&c);
+    SHA256_Update(&c, pad, SHA256_CBLOCK);
+  }
+  SHA256_CTX inner_;
+  SHA256_CTX outer_;
+};
+#pragma GCC diagnostic pop
 
 // HKDF-Expand-Label (RFC 8446 §7.1) with an empty context and at most 32 output bytes, which
-// HKDF-Expand produces in its first block: T(1) = HMAC(secret, info || 0x01).
-bool expandLabel(CryptoScratch& s, const uint8_t* secret, const char* label, uint8_t* out,
-                 size_t outLen) {
+// HKDF-Expand produces in its first block: T(1) = HMAC(secret, info || 0x01). The labels are
+// this file's constants, all short.
+void expandLabel(const HmacSha256& secret, std::string_view label, uint8_t* out, size_t outLen) {
+  static constexpr std::string_view kPrefix = "tls13 ";
   uint8_t info[2 + 1 + 255 + 1 + 1];
-  const size_t labelLen = std::strlen(label);
-  static constexpr char kPrefix[] = "tls13 ";
-  const size_t fullLen = sizeof(kPrefix) - 1 + labelLen;
-  if (outLen > 32 || fullLen > 255) return false;
+  const size_t fullLen = kPrefix.size() + label.size();
   size_t i = 0;
   info[i++] = static_cast<uint8_t>(outLen >> 8);
   info[i++] = static_cast<uint8_t>(outLen);
   info[i++] = static_cast<uint8_t>(fullLen);
-  std::memcpy(info + i, kPrefix, sizeof(kPrefix) - 1);
-  i += sizeof(kPrefix) - 1;
-  std::memcpy(info + i, label, labelLen);
-  i += labelLen;
+  std::memcpy(info + i, kPrefix.data(), kPrefix.size());
+  i += kPrefix.size();
+  std::memcpy(info + i, label.data(), label.size());
+  i += label.size();
   info[i++] = 0;  // empty context
   info[i++] = 1;  // HKDF-Expand block counter
-  uint8_t block[32];
-  if (!hmacSha256(s, secret, 32, info, i, nullptr, 0, block)) return false;
+  uint8_t block[SHA256_DIGEST_LENGTH];
+  secret.mac(info, i, block);
   std::memcpy(out, block, outLen);
-  return true;
 }
 
 bool headerMask(CryptoScratch& s, const uint8_t* hp, const uint8_t* sample, uint8_t* mask) {
+  if (!s.blockKeyed || std::memcmp(s.blockKey, hp, sizeof(s.blockKey)) != 0) {
+    s.blockKeyed = EVP_CipherInit_ex(s.block, nullptr, nullptr, hp, nullptr, 1) == 1;
+    if (!s.blockKeyed) return false;
+    std::memcpy(s.blockKey, hp, sizeof(s.blockKey));
+  }
   int outLen = 0;
-  return EVP_CipherInit_ex(s.block, nullptr, nullptr, hp, nullptr, 1) == 1 &&
-         EVP_CIPHER_CTX_set_padding(s.block, 0) == 1 &&
-         EVP_CipherUpdate(s.block, mask, &outLen, sample, static_cast<int>(kSampleLen)) == 1 &&
+  return EVP_CipherUpdate(s.block, mask, &outLen, sample, static_cast<int>(kSampleLen)) == 1 &&
          outLen == static_cast<int>(kSampleLen);
 }
 
@@ -253,6 +288,21 @@ HeaderResult parseLongHeader(const uint8_t* p, size_t n, LongHeader& h) {
   return HeaderResult::Ok;
 }
 
+// The first non-zero byte at or after `i` (or `n`), eight bytes at a time.
+size_t skipZeros(const uint8_t* p, size_t i, size_t n) {
+  for (; n - i >= 8; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w != 0) {
+      const int zeroBits = std::endian::native == std::endian::little ? std::countr_zero(w)
+                                                                       : std::countl_zero(w);
+      return i + static_cast<size_t>(zeroBits) / 8;
+    }
+  }
+  while (i < n && p[i] == 0) ++i;
+  return i;
+}
+
 // Ranks failures so a datagram reports its most telling one when nothing was decrypted.
 int failureRank(QuicStatus s) {
   switch (s) {
@@ -273,17 +323,18 @@ bool deriveClientInitialKeys(uint32_t version, const uint8_t* dcid, size_t dcidL
   out.valid = false;
   if (!supportedVersion(version) || dcidLen > kMaxCid || (dcidLen > 0 && dcid == nullptr))
     return false;
-  CryptoScratch& s = scratch();
-  if (!s.ok) return false;
+  // HKDF-Extract is an HMAC keyed with the version's fixed salt: its pad states are computed
+  // once per process (thread-safe static initialisation) and only read afterwards.
+  static const HmacSha256 kExtractV1(kSaltV1, sizeof(kSaltV1));
+  static const HmacSha256 kExtractV2(kSaltV2, sizeof(kSaltV2));
   const bool v2 = version == kVersion2;
-  uint8_t initial[32];
-  const bool done =
-      hmacSha256(s, v2 ? kSaltV2 : kSaltV1, sizeof(kSaltV1), dcid, dcidLen, nullptr, 0, initial) &&
-      expandLabel(s, initial, "client in", out.secret, sizeof(out.secret)) &&
-      expandLabel(s, out.secret, v2 ? "quicv2 key" : "quic key", out.key, sizeof(out.key)) &&
-      expandLabel(s, out.secret, v2 ? "quicv2 iv" : "quic iv", out.iv, sizeof(out.iv)) &&
-      expandLabel(s, out.secret, v2 ? "quicv2 hp" : "quic hp", out.hp, sizeof(out.hp));
-  if (!done) return false;
+  uint8_t initial[SHA256_DIGEST_LENGTH];
+  (v2 ? kExtractV2 : kExtractV1).mac(dcid, dcidLen, initial);
+  expandLabel(HmacSha256(initial, sizeof(initial)), "client in", out.secret, sizeof(out.secret));
+  const HmacSha256 secret(out.secret, sizeof(out.secret));
+  expandLabel(secret, v2 ? "quicv2 key" : "quic key", out.key, sizeof(out.key));
+  expandLabel(secret, v2 ? "quicv2 iv" : "quic iv", out.iv, sizeof(out.iv));
+  expandLabel(secret, v2 ? "quicv2 hp" : "quic hp", out.hp, sizeof(out.hp));
   if (dcidLen > 0) std::memcpy(out.dcid, dcid, dcidLen);
   out.dcidLen = static_cast<uint8_t>(dcidLen);
   out.version = version;
@@ -328,12 +379,13 @@ size_t protectClientInitial(const InitialSpec& spec, const uint8_t* payload, siz
     out[i + j] = static_cast<uint8_t>(spec.packetNumber >> (8 * (spec.pnLen - 1 - j)));
 
   CryptoScratch& s = scratch();
+  if (!s.ok) return 0;
   uint8_t nonce[12];
   makeNonce(k, spec.packetNumber, nonce);
   int outLen = 0;
   int finalLen = 0;
   uint8_t* ct = out + pnOffset + spec.pnLen;
-  if (EVP_CipherInit_ex(s.aead, nullptr, nullptr, k.key, nonce, 1) != 1 ||
+  if (!s.startAead(k.key, nonce, 1) ||
       EVP_CipherUpdate(s.aead, nullptr, &outLen, out, static_cast<int>(pnOffset + spec.pnLen)) !=
           1 ||
       (payloadLen > 0 &&
@@ -360,36 +412,36 @@ QuicInitialReader::Opened QuicInitialReader::open(const uint8_t* pkt, size_t pnO
   CryptoScratch& s = scratch();
   uint8_t mask[kSampleLen];
   if (!s.ok || !headerMask(s, keys.hp, pkt + pnOffset + kSampleOffset, mask)) return o;
-  const auto first = static_cast<uint8_t>(pkt[0] ^ (mask[0] & 0x0f));
-  const size_t pnLen = (first & 0x03u) + 1;
-  uint8_t pnBytes[4];
+  // The AAD is the header with protection removed; it is rebuilt at the start of the scratch
+  // buffer (end <= kMaxPacket was checked) and the plaintext is written right after it.
+  const size_t pnLen = ((pkt[0] ^ mask[0]) & 0x03u) + 1;
+  uint8_t* header = s.plain;
+  std::memcpy(header, pkt, pnOffset + pnLen);
+  header[0] = static_cast<uint8_t>(pkt[0] ^ (mask[0] & 0x0f));
   uint64_t truncated = 0;
   for (size_t j = 0; j < pnLen; ++j) {
-    pnBytes[j] = static_cast<uint8_t>(pkt[pnOffset + j] ^ mask[1 + j]);
-    truncated = (truncated << 8) | pnBytes[j];
+    header[pnOffset + j] = static_cast<uint8_t>(pkt[pnOffset + j] ^ mask[1 + j]);
+    truncated = (truncated << 8) | header[pnOffset + j];
   }
   const uint64_t pn = decodePacketNumber(largestPn, truncated, pnLen);
   uint8_t nonce[12];
   makeNonce(keys, pn, nonce);
   const uint8_t* ct = pkt + pnOffset + pnLen;
   const size_t ctLen = end - pnOffset - pnLen - kTagLen;  // end - pnOffset >= 20 was checked
+  uint8_t* plain = header + pnOffset + pnLen;
   uint8_t tag[kTagLen];
   std::memcpy(tag, ct + ctLen, kTagLen);
   int outLen = 0;
   int finalLen = 0;
-  // The AAD is the header with protection removed: first byte, the untouched middle, the PN.
   const bool authentic =
-      EVP_CipherInit_ex(s.aead, nullptr, nullptr, keys.key, nonce, 0) == 1 &&
-      EVP_CipherUpdate(s.aead, nullptr, &outLen, &first, 1) == 1 &&
-      EVP_CipherUpdate(s.aead, nullptr, &outLen, pkt + 1, static_cast<int>(pnOffset - 1)) == 1 &&
-      EVP_CipherUpdate(s.aead, nullptr, &outLen, pnBytes, static_cast<int>(pnLen)) == 1 &&
-      (ctLen == 0 ||
-       EVP_CipherUpdate(s.aead, s.plain, &outLen, ct, static_cast<int>(ctLen)) == 1) &&
+      s.startAead(keys.key, nonce, 0) &&
+      EVP_CipherUpdate(s.aead, nullptr, &outLen, header, static_cast<int>(pnOffset + pnLen)) == 1 &&
+      (ctLen == 0 || EVP_CipherUpdate(s.aead, plain, &outLen, ct, static_cast<int>(ctLen)) == 1) &&
       EVP_CIPHER_CTX_ctrl(s.aead, EVP_CTRL_AEAD_SET_TAG, static_cast<int>(kTagLen), tag) == 1 &&
-      EVP_CipherFinal_ex(s.aead, s.plain + ctLen, &finalLen) == 1;
+      EVP_CipherFinal_ex(s.aead, plain + ctLen, &finalLen) == 1;
   if (!authentic) return o;
   o.ok = true;
-  o.plain = s.plain;
+  o.plain = plain;
   o.len = ctLen;
   o.packetNumber = pn;
   return o;
@@ -407,8 +459,7 @@ bool QuicInitialReader::walkFrames(const uint8_t* plain, size_t len, bool record
     uint64_t b = 0;
     switch (type) {
       case 0x00:  // PADDING: usually hundreds of bytes, skipped in one go
-        c.i = static_cast<size_t>(
-            std::find_if(plain + c.i, plain + len, [](uint8_t x) { return x != 0; }) - plain);
+        c.i = skipZeros(plain, c.i, len);
         break;
       case 0x01:  // PING
         break;

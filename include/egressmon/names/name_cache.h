@@ -8,19 +8,24 @@
 // Layout (E = entries, R = name records, B = name bytes; all powers of two):
 //   entries_    E x 48 B  client, server, expiry, name ref; 4-way sets (192 B, three cache
 //                         lines) chosen by a hash of (client, server).
-//   shared_     E/2 x 4 B per-server index for lookupAnyClient(): 4-way sets chosen by a hash
-//                         of the server; each slot is (entry index + 1) << 8 | 8-bit hash tag.
+//   shared_     E/2 x 8 B per-server index for lookupAnyClient(): 4-way sets (32 B) chosen by a
+//                         hash of the server; each slot is (entry index + 1) << 8 | 8-bit hash
+//                         tag, plus that entry's expiry in whole seconds, so choosing a slot for
+//                         a new server reads no entry.
 //   records_    R x 12 B  name records (hash, arena offset, two lengths), used as a ring.
 //   nameIndex_  2R x 4 B  open-addressing index (linear probing, load <= 1/2) over the records,
 //                         so equal (name, canonical) pairs are stored once.
 //   arena_      B bytes   a byte ring holding each record's name and canonical name back to back.
-// Defaults: E = 262144, R = E/4 = 65536, B = 32R = 2 MiB, so 12 MiB + 512 KiB + 768 KiB +
-// 512 KiB + 2 MiB = 15.75 MiB in all, 63 bytes per entry; memoryBytes() reports the figure.
+// Defaults: E = 262144, R = E/4 = 65536, B = 32R = 2 MiB, so 12 MiB + 1 MiB + 768 KiB +
+// 512 KiB + 2 MiB = 16.25 MiB in all, 65 bytes per entry; memoryBytes() reports the figure.
 //
 // Entry eviction: an answer for a key already held overwrites it (the newest answer wins);
 // otherwise it takes the way of its set that expires soonest. Empty and expired ways expire
 // "soonest" by construction, so they go first, and a live entry is only displaced when all
-// four ways are live (counted in `evicted`).
+// four ways are live (counted in `evicted`). An entry that takes another server leaves the
+// per-server index (its old server's slot is cleared), so a shared slot always points at an
+// entry holding its server; a new server takes an empty or expired slot, else the one whose
+// entry expires soonest.
 //
 // Name records: hash-consed by the (name, canonical) pair, so one response with many answers,
 // or many clients asking the same name, store it once. Records are written at the head of the
@@ -123,6 +128,10 @@ private:
     TimeUs expires = INT64_MIN;  // empty ways sort first when choosing a victim
     uint64_t nameRef = 0;        // record sequence number; 0: empty way
   };
+  struct SharedSet {  // 4 ways of the per-server index, two sets per cache line
+    uint32_t slot[4] = {};     // (entry index + 1) << 8 | 8-bit server hash tag; 0: empty
+    uint32_t expires[4] = {};  // the entry's expiry in whole seconds, rounded up
+  };
   struct NameRecord {
     uint32_t hash = 0;    // 32-bit hash of the pair; its low bits are the index home position
     uint32_t offset = 0;  // into arena_: name bytes, then canonical bytes
@@ -131,8 +140,10 @@ private:
     uint8_t indexed = 0;  // nameIndex_ points at this record (a refreshed old copy is not)
   };
 
-  void storeAnswer(const IpAddress& client, const DnsResponse::Answer& a, uint64_t ref, TimeUs now);
-  void updateShared(const IpAddress& server, size_t entryIndex, TimeUs now);
+  void storeAnswer(const IpAddress& client, const DnsResponse::Answer& a, uint64_t ref, TimeUs now,
+                   uint64_t keyHash, uint64_t serverHash);
+  void updateShared(const IpAddress& server, uint64_t serverHash, size_t entryIndex, TimeUs now);
+  void unshare(const IpAddress& server, size_t entryIndex);
   bool resolve(const Entry& e, TimeUs now, NameHit& out) const;
   uint64_t intern(std::string_view name, std::string_view canonical);
   uint64_t append(std::string_view name, std::string_view canonical, uint32_t hash);
@@ -143,7 +154,7 @@ private:
 
   NameCacheConfig cfg_;
   HugeArray<Entry> entries_;
-  HugeArray<uint32_t> shared_;
+  HugeArray<SharedSet> shared_;
   HugeArray<NameRecord> records_;
   HugeArray<uint32_t> nameIndex_;
   HugeArray<char> arena_;

@@ -2,6 +2,15 @@
 // QUIC client Initial reading (RFC 9000/9001 v1, RFC 9369 v2): derive Initial secrets from the
 // Destination Connection ID, remove header protection, decrypt with AES-128-GCM (OpenSSL
 // libcrypto), collect CRYPTO frames (several Initials, any order) and read the ClientHello.
+//
+// Threads and cost: every function here may be called from any number of threads at once. The
+// key derivation is HKDF-SHA256 done as HMACs on libcrypto's SHA-256 block function (14 blocks
+// per DCID, no allocation): the salts' HMAC pad states are computed once per process (C++
+// thread-safe static initialisation) and only read afterwards. The AES-GCM and AES-ECB cipher
+// contexts and a 64 KiB plaintext buffer are thread_local, created on a thread's first packet
+// and reused; each context keeps the key it was last given, so packets under the same keys (a
+// flow's Initials) skip the AES key schedule. Nothing is shared between threads but read-only
+// data, and a thread allocates nothing after its first packet.
 #include <cstddef>
 #include <cstdint>
 
@@ -39,7 +48,7 @@ struct InitialKeys {
 };
 
 /// Derives the client Initial keys for v1 or v2 from `dcid` (at most 20 bytes). Any thread.
-/// Returns false for another version, an over-long DCID or when libcrypto fails.
+/// Returns false for another version or an over-long DCID.
 bool deriveClientInitialKeys(uint32_t version, const uint8_t* dcid, size_t dcidLen,
                              InitialKeys& out);
 
@@ -68,12 +77,17 @@ size_t protectClientInitial(const InitialSpec& spec, const uint8_t* payload, siz
 }  // namespace quic_detail
 
 /// Per-flow state for reading the ClientHello out of client Initials. Fixed size, no heap.
-/// Owned by one thread (the flow table owner); OpenSSL contexts are kept per thread.
+/// Owned by one thread (the flow table owner); OpenSSL contexts are kept per thread. The keys
+/// of the flow's current DCID are kept here, so its later Initials derive nothing.
 class QuicInitialReader {
 public:
   static constexpr size_t kMaxCrypto = 8192;
   /// Largest QUIC packet that is decrypted; larger Initials are reported Malformed.
   static constexpr size_t kMaxPacket = 65536;
+  /// User-provided (not `= default`) so that `QuicInitialReader()` and make_unique do not
+  /// zero the 8 KiB CRYPTO buffer, of which only the received bytes are ever read: a new
+  /// reader costs about 1 KiB of clearing.
+  QuicInitialReader() {}  // NOLINT(modernize-use-equals-default)
   /// Feeds one UDP datagram sent by the client (may hold coalesced packets). Ok fills `out`
   /// and is returned again for later datagrams once the ClientHello is complete. Packet bytes
   /// never throw; a packet that fails authentication or holds a bad frame changes nothing.
@@ -106,7 +120,7 @@ private:
   quic_detail::InitialKeys derived_;         // last derivation from a packet's own DCID
   size_t contiguous_ = 0;                    // bytes of CRYPTO stream received from offset 0
   uint64_t haveMask_[kMaxCrypto / 64] = {};  // one bit per CRYPTO stream byte received
-  uint8_t crypto_[kMaxCrypto] = {};
+  uint8_t crypto_[kMaxCrypto];               // bytes [0, contiguous_) and those in haveMask_
 };
 
 }  // namespace egressmon

@@ -280,8 +280,8 @@ TEST(NameCache, DefaultMemoryIsAboutSixtyFourBytesPerEntry) {
   EXPECT_EQ(c.config().entries, 262144u);
   EXPECT_EQ(c.config().nameRecords, 65536u);
   EXPECT_EQ(c.config().nameBytes, size_t(2) << 20);
-  const size_t tables = 262144 * 48 + 131072 * 4 + 65536 * 12 + 131072 * 4 + (size_t(2) << 20);
-  EXPECT_EQ(tables, size_t(63) * 262144);  // 15.75 MiB
+  const size_t tables = 262144 * 48 + 131072 * 8 + 65536 * 12 + 131072 * 4 + (size_t(2) << 20);
+  EXPECT_EQ(tables, size_t(65) * 262144);  // 16.25 MiB
   EXPECT_GE(c.memoryBytes(), tables);
   EXPECT_LT(c.memoryBytes(), tables + 1024);  // plus the object itself
 }
@@ -585,6 +585,50 @@ TEST(NameCache, OverflowKeepsMemoryFixedAndNeverGivesAWrongName) {
     }
     EXPECT_EQ(c.memoryBytes(), memory);
   }
+}
+
+// One shared set (4 slots) over two entry sets: entries are evicted from their own set while
+// other sets' entries expire sooner. A new server must not displace another server's live
+// shared answer while a slot is empty, expired or points at an entry now holding another
+// server; and the server just answered is always found. Whole seconds, so expiries are exact.
+TEST(NameCache, SharedSlotsFollowTheirEntries) {
+  NameCacheConfig cfg;
+  cfg.entries = 8;
+  cfg.nameRecords = 4096;  // no name record is dropped: every live slot gives a hit
+  NameCache c(cfg);
+  std::mt19937 rng(11);
+  std::vector<IpAddress> clients;
+  for (uint32_t i = 0; i < 3; ++i) clients.push_back(IpAddress::fromV4(0x0a000010u + i));
+  std::vector<IpAddress> servers;
+  for (uint32_t i = 0; i < 12; ++i) servers.push_back(IpAddress::fromV4(0xcb007100u + i));
+  std::map<IpAddress, std::pair<IpAddress, TimeUs>> latest;  // server -> client, expiry
+  static constexpr std::string_view kNames[] = {"a.example", "b.example", "c.example.net"};
+  TimeUs now = seconds(1'700'000'000);
+  size_t checked = 0;
+  for (int step = 0; step < 4000; ++step) {
+    now += seconds(1 + rng() % 20);
+    const IpAddress& client = clients[rng() % clients.size()];
+    const IpAddress& server = servers[rng() % servers.size()];
+    const uint32_t ttl = 60 + uint32_t(rng() % 540);
+    std::vector<IpAddress> before;
+    NameHit h;
+    for (const IpAddress& s : servers)
+      if (s != server && c.lookupAnyClient(s, now, h)) before.push_back(s);
+    const std::string_view name = kNames[size_t(step) % std::size(kNames)];
+    c.insert(client, *response(name, {}, {{server, ttl}}), now);
+    latest[server] = {client, now + seconds(ttl)};
+    ASSERT_TRUE(c.lookupAnyClient(server, now, h)) << step;
+    EXPECT_EQ(h.name, name);
+    if (before.size() >= 4) continue;  // every slot was live: one of them had to go
+    for (const IpAddress& s : before) {
+      const auto& [who, expires] = latest[s];
+      if (!c.lookup(who, s, now, h) || h.expires != expires) continue;  // its entry was evicted
+      ++checked;
+      EXPECT_TRUE(c.lookupAnyClient(s, now, h)) << step << " " << s.toString();
+    }
+  }
+  EXPECT_GT(checked, 1000u);
+  EXPECT_GT(c.stats().evicted, 100u);
 }
 
 // ---- No allocation after construction ----

@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <new>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -156,6 +159,20 @@ Bytes crypto(const QuicInitialReader& r) {
   return Bytes(r.cryptoData(), r.cryptoData() + r.cryptoLength());
 }
 
+// The RFC ClientHello cut after 100 bytes into two CRYPTO frames, each padded to 1100 bytes.
+struct SplitHello {
+  Bytes first;
+  Bytes second;
+};
+SplitHello splitHello() {
+  const size_t cut = 100;
+  SplitHello h{cryptoFrame(0, kRfcHello.data(), cut),
+               cryptoFrame(cut, kRfcHello.data() + cut, kRfcHello.size() - cut)};
+  h.first.resize(1100, 0);
+  h.second.resize(1100, 0);
+  return h;
+}
+
 // ---- RFC vectors ----
 
 TEST(QuicKeys, Rfc9001ClientInitialKeys) {
@@ -236,16 +253,12 @@ TEST(QuicRfc9369, ReaderDecryptsTheRfcPacket) {
 // ---- reassembly ----
 
 TEST(QuicReader, HelloSplitOverTwoInitialsInReverseOrder) {
-  const size_t cut = 100;
   Packet p1;
   p1.pn = 0;
   p1.pnLen = 1;
   Packet p2 = p1;
   p2.pn = 1;
-  Bytes pay1 = cryptoFrame(0, kRfcHello.data(), cut);
-  Bytes pay2 = cryptoFrame(cut, kRfcHello.data() + cut, kRfcHello.size() - cut);
-  pay1.resize(1100, 0);
-  pay2.resize(1100, 0);
+  const auto [pay1, pay2] = splitHello();
   QuicInitialReader r;
   ClientHelloInfo info;
   EXPECT_EQ(feed(r, protect(p2, pay2), info), QuicStatus::NeedMore);
@@ -523,6 +536,74 @@ TEST(QuicReader, TruncatedDatagramsNeverGiveAHello) {
   }
 }
 
+// The per-thread cipher contexts keep the key they were last given: Initials of three flows
+// (v1 and v2, other DCIDs) fed interleaved, some protected just before (encryption under the
+// same key), some back to back under one key, all decrypt.
+TEST(QuicReader, InterleavedFlowsUnderDifferentKeys) {
+  const auto [pay1, pay2] = splitHello();
+  struct Flow {
+    Packet first;
+    Packet second;
+    QuicInitialReader reader;
+    ClientHelloInfo info;
+  };
+  std::vector<Flow> flows(3);
+  flows[1].first.version = kVersion2;
+  flows[1].first.dcid = hex("1112131415161718");
+  flows[2].first.dcid = hex("0102030405");
+  for (Flow& f : flows) {
+    f.second = f.first;
+    f.second.pn = 1;
+  }
+  const Bytes early = protect(flows[0].second, pay2);  // flow 0's keys, then the others'
+  for (Flow& f : flows)
+    EXPECT_EQ(feed(f.reader, protect(f.first, pay1), f.info), QuicStatus::NeedMore);
+  EXPECT_EQ(feed(flows[0].reader, early, flows[0].info), QuicStatus::Ok);
+  const Bytes late1 = protect(flows[1].second, pay2);
+  const Bytes late2 = protect(flows[2].second, pay2);
+  EXPECT_EQ(feed(flows[2].reader, late2, flows[2].info), QuicStatus::Ok);
+  EXPECT_EQ(feed(flows[1].reader, late1, flows[1].info), QuicStatus::Ok);
+  for (const Flow& f : flows) {
+    EXPECT_EQ(crypto(f.reader), kRfcHello);
+    EXPECT_EQ(f.info.sniView(), "example.com");
+  }
+  // Under one key, a packet that fails authentication leaves the context usable.
+  QuicInitialReader r;
+  ClientHelloInfo info;
+  Bytes bad = protect(flows[0].second, pay2);
+  bad[bad.size() - 1] ^= 0x80;
+  EXPECT_EQ(feed(r, protect(flows[0].first, pay1), info), QuicStatus::NeedMore);
+  EXPECT_EQ(feed(r, bad, info), QuicStatus::DecryptFailed);
+  EXPECT_EQ(feed(r, early, info), QuicStatus::Ok);
+}
+
+// Key derivation and decryption from several threads at once (per-thread contexts, shared
+// read-only salt states) give the RFC results on every thread.
+TEST(QuicReader, SeveralThreadsAtOnce) {
+  const Bytes rfc1 = fixture("rfc9001_a2_client_initial.bin");
+  const Bytes rfc2 = fixture("rfc9369_a2_client_initial.bin");
+  std::atomic<int> good{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        quic_detail::InitialKeys k;
+        const bool v2 = (i + t) % 2 != 0;
+        const bool derived = quic_detail::deriveClientInitialKeys(
+            v2 ? kVersion2 : kVersion1, kRfcDcid.data(), kRfcDcid.size(), k);
+        QuicInitialReader r;
+        ClientHelloInfo info;
+        if (derived && toHex(k.hp, 2) == (v2 ? "45b9" : "9f50") &&
+            r.feed((v2 ? rfc2 : rfc1).data(), 1200, info) == QuicStatus::Ok &&
+            info.sniView() == "example.com")
+          ++good;
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(good.load(), 200);
+}
+
 TEST(QuicReader, StatusNames) {
   EXPECT_STREQ(quicStatusName(QuicStatus::Ok), "ok");
   EXPECT_STREQ(quicStatusName(QuicStatus::NeedMore), "need_more");
@@ -531,6 +612,27 @@ TEST(QuicReader, StatusNames) {
   EXPECT_STREQ(quicStatusName(QuicStatus::UnsupportedVersion), "unsupported_version");
   EXPECT_STREQ(quicStatusName(QuicStatus::DecryptFailed), "decrypt_failed");
   EXPECT_STREQ(quicStatusName(QuicStatus::Malformed), "malformed");
+}
+
+// A reader's CRYPTO buffer is not cleared on construction: one built over garbage reads the
+// same as one built over zeros.
+TEST(QuicReader, ConstructedOverGarbageReadsTheSame) {
+  Packet p1;
+  Packet p2 = p1;
+  p2.pn = 1;
+  const auto [pay1, pay2] = splitHello();
+  for (const int fill : {0x00, 0x01, 0xa5, 0xff}) {
+    alignas(QuicInitialReader) unsigned char storage[sizeof(QuicInitialReader)];
+    std::memset(storage, fill, sizeof(storage));
+    auto* r = new (storage) QuicInitialReader();
+    ClientHelloInfo info;
+    EXPECT_EQ(r->cryptoLength(), 0u);
+    EXPECT_EQ(feed(*r, protect(p2, pay2), info), QuicStatus::NeedMore) << fill;
+    EXPECT_EQ(r->cryptoLength(), 0u);
+    EXPECT_EQ(feed(*r, protect(p1, pay1), info), QuicStatus::Ok) << fill;
+    EXPECT_EQ(crypto(*r), kRfcHello);
+    EXPECT_EQ(info.sniView(), "example.com");
+  }
 }
 
 TEST(QuicReader, FixedSize) {
