@@ -1,9 +1,10 @@
 // StreamPrefixAssembler: the first kMaxCapacity bytes of one TCP direction, byte-exact, in a
 // fixed buffer. Out-of-order data is tracked as at most kMaxHoles ranges beyond the prefix.
+// HeldSegments: segments kept as they came until the stream's start is known.
+#include "egressmon/names/stream_prefix.h"
+
 #include <algorithm>
 #include <cstring>
-
-#include "egressmon/names/tls.h"
 
 namespace egressmon {
 
@@ -86,6 +87,29 @@ size_t StreamPrefixAssembler::add(uint32_t seq, const uint8_t* data, size_t len)
   std::copy(merged + first, merged + count, ranges_);
   contiguous_ = newContiguous;
   return contiguous_;
+}
+
+bool HeldSegments::add(uint32_t seq, const uint8_t* data, size_t len) {
+  if (data == nullptr || len == 0 || count_ == kMaxSegments || len > kMaxBytes - used_) {
+    return false;
+  }
+  if (count_ == 0 || static_cast<int32_t>(seq - lowest_) < 0) lowest_ = seq;
+  segs_[count_++] = Segment{seq, used_, static_cast<uint32_t>(len)};
+  std::memcpy(buf_ + used_, data, len);
+  used_ += static_cast<uint32_t>(len);
+  return true;
+}
+
+void HeldSegments::replayInto(StreamPrefixAssembler& a) const {
+  for (uint32_t i = 0; i < count_; ++i) a.add(segs_[i].seq, buf_ + segs_[i].offset, segs_[i].len);
+}
+
+void HeldSegments::copyFrom(const HeldSegments& other) {
+  count_ = other.count_;
+  used_ = other.used_;
+  lowest_ = other.lowest_;
+  std::copy(other.segs_, other.segs_ + other.count_, segs_);
+  std::memcpy(buf_, other.buf_, other.used_);
 }
 
 }  // namespace egressmon

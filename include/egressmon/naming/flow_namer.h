@@ -3,7 +3,11 @@
 // DNS answers (through a bounded answer cache), TLS and QUIC ClientHello server_name, and the
 // HTTP/1.x Host header, with the precedence sni/quic > http > dns. A few first payload packets
 // of a flow are looked at; multi-segment ClientHellos and requests are reassembled in a bounded
-// pool of inspection slots. Flows hold a 32-bit id into an interned name table.
+// pool of inspection slots, also when a later segment arrives before the first: the client's
+// SYN says where its stream starts; without one (a flow picked up mid-way) segments are held
+// until one that starts a ClientHello or request comes before them, within the packet bound.
+// Flows hold a 32-bit id into an interned name table (reference counted, allocation-free once
+// warm).
 #include <bitset>
 #include <cstdint>
 #include <memory>
@@ -41,7 +45,8 @@ struct FlowNamerStats {
   uint64_t dnsNamedLater = 0;     // flows named from an answer seen after they started
   uint64_t ech = 0;
   uint64_t encryptedDns = 0;
-  uint64_t inspections = 0;       // reassemblies started
+  uint64_t inspections = 0;       // reassemblies started (segments held while the stream's
+                                  // start is unknown count once it arrives)
   uint64_t inspectionsDropped = 0;// no free slot
   uint64_t namesDropped = 0;      // name table full
 };
@@ -66,10 +71,15 @@ public:
 
   /// A new flow (remoteGeo already filled): name from earlier DNS answers, app by address.
   void onFlowStart(Flow& f);
-  /// Whether onPacket() has anything to do with this packet: a DNS response, or payload of a
-  /// flow still being looked at. Inline, so the common packet costs a bit test and no call.
+  /// Whether onPacket() has anything to do with this packet: a DNS response, payload of a
+  /// flow still being looked at, or a SYN opening one. Inline, so the common packet costs a bit
+  /// test and no call.
   bool wants(const Flow& f, const PacketView& p) const {
-    if (p.payloadLen == 0 || !p.hasPorts) return false;
+    if (!p.hasPorts) return false;
+    if (p.payloadLen == 0) {
+      return (p.tcpFlags & (kTcpSyn | kTcpAck)) == kTcpSyn && p.proto == kProtoTcp &&
+             readsSyns_ && !(f.nameFlags & Flow::kInspectDone);
+    }
     return !(f.nameFlags & Flow::kInspectDone) || dnsPort_[p.sport];
   }
   /// Every packet counted to a flow. `out`: sent by the local side.
@@ -78,19 +88,33 @@ public:
   /// for a flow still unnamed (the answer may have come after the flow started). The views are
   /// valid until the next call into the namer.
   FlowNaming describe(const Flow& f);
+  /// The naming of a live flow (for the region policy): as describe(), but an answer that came
+  /// after the flow started is adopted - stored in the flow, its app matched - so that it is
+  /// looked up and counted once.
+  FlowNaming refresh(Flow& f);
   /// The flow is gone for good: drop its name reference and any inspection slot.
   void release(const Flow& f);
 
   const FlowNamerStats& stats() const { return stats_; }
+  /// Inspection slots taken: flows being reassembled, or holding segments until the one they
+  /// follow arrives.
+  uint32_t slotsInUse() const;
   /// The DNS answer cache, or null before the first DNS response.
   const NameCache* cache() const { return cache_.get(); }
   const AppCatalog* catalog() const { return catalog_.get(); }
 
 private:
   struct Impl;
-  void setName(Flow& f, std::string_view name, NameSource src, std::string_view alpn = {});
+  /// True when it matched the app too (the name changed).
+  bool setName(Flow& f, std::string_view name, NameSource src, std::string_view alpn = {});
   void matchApp(Flow& f);
+  /// An answer cached since the flow started that names its remote end.
+  bool lateAnswer(const Flow& f, NameHit& hit) const;
   void inspectTcp(Flow& f, const PacketView& p);
+  /// The first payload segment of a TCP flow without a slot; `seq`: its first byte's number.
+  void firstTcpSegment(Flow& f, const PacketView& p, uint32_t seq);
+  /// Reads the reassembled stream prefix of `slot` once a segment was added.
+  void readAssembled(Flow& f, uint32_t slot);
   void inspectQuic(Flow& f, const PacketView& p);
   void readDns(const PacketView& p, const uint8_t* msg, size_t len);
   void finishInspection(Flow& f);
@@ -103,6 +127,7 @@ private:
   std::unique_ptr<Impl> impl_;
   FlowNamerStats stats_;
   std::bitset<65536> dnsPort_;  // cfg_.dnsPorts as a bitmap
+  bool readsSyns_ = false;      // client SYNs are noted (there are inspection slots to use)
   static constexpr TimeUs kNoDnsYet = INT64_MIN;
   TimeUs lastDnsInsert_ = kNoDnsYet;  // packet time of the newest answer cached
 };

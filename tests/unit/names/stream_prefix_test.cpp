@@ -1,67 +1,28 @@
 // StreamPrefixAssembler: the real multi-segment ClientHello (tests/fixtures/tls/
 // openssl_multiseg.segments, 4 TCP segments captured at MSS 536) replayed in every awkward
 // order, plus window, capacity and hole-limit edges and a randomized check against a model.
+// HeldSegments: segments kept before the stream's start is known, then replayed.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "egressmon/names/stream_prefix.h"
 #include "egressmon/names/tls.h"
+#include "../naming/tls_fixture_segments.h"
 
 namespace egressmon {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-const std::string kFixtures = std::string(EGRESSMON_SOURCE_DIR) + "/tests/fixtures/tls/";
-
-Bytes readBin(const std::string& name) {
-  std::ifstream in(kFixtures + name, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "cannot open " << name;
-  return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-struct Segment {
-  uint32_t seq = 0;
-  Bytes data;
-};
-
-struct Capture {
-  uint32_t isn = 0;
-  std::vector<Segment> segments;
-};
-
-// "isn <n>" then "seg <seq> <hex>" lines, as written by scripts/make-tls-fixtures.sh.
-Capture readSegments(const std::string& name) {
-  std::ifstream in(kFixtures + name);
-  EXPECT_TRUE(in.good()) << "cannot open " << name;
-  Capture c;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream ls(line);
-    std::string kind;
-    ls >> kind;
-    if (kind == "isn") {
-      ls >> c.isn;
-    } else if (kind == "seg") {
-      Segment s;
-      std::string hex;
-      ls >> s.seq >> hex;
-      for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-        s.data.push_back(uint8_t(std::stoul(hex.substr(i, 2), nullptr, 16)));
-      }
-      c.segments.push_back(std::move(s));
-    }
-  }
-  return c;
-}
+using tls_fixtures::Bytes;
+using tls_fixtures::Capture;
+using tls_fixtures::readBin;
+using tls_fixtures::readSegments;
+using tls_fixtures::Segment;
 
 // The assembler is 16 KiB: keep it off the test's stack.
 std::unique_ptr<StreamPrefixAssembler> makeAssembler(uint32_t isn) {
@@ -315,6 +276,79 @@ TEST(StreamPrefix, MatchesAModel) {
     drops += a->droppedSegments();
   }
   EXPECT_GT(drops, 0u) << "the hole limit was never exercised";
+}
+
+TEST_F(MultiSegment, HeldThenReplayedFromTheStart) {
+  // The later segments arrive first and are held; the first then says where the stream
+  // starts, and the held ones replay into an assembler from there.
+  HeldSegments held;
+  held.clear();
+  for (size_t i = cap_.segments.size() - 1; i > 0; --i) {
+    const Segment& s = cap_.segments[i];
+    ASSERT_TRUE(held.add(s.seq, s.data.data(), s.data.size()));
+    EXPECT_EQ(held.lowestSeq(), s.seq);
+  }
+  ASSERT_TRUE(held.add(cap_.segments[2].seq, cap_.segments[2].data.data(),
+                       cap_.segments[2].data.size()));  // a retransmission is kept too
+  EXPECT_EQ(held.segments(), cap_.segments.size());
+  const Segment& first = cap_.segments[0];
+  EXPECT_TRUE(held.precedes(first.seq));
+  EXPECT_FALSE(held.precedes(cap_.segments[1].seq)) << "the lowest held does not precede itself";
+  EXPECT_FALSE(held.precedes(cap_.segments[2].seq));
+  auto copy = std::make_unique<HeldSegments>();
+  copy->copyFrom(held);
+  held.clear();  // the copy stands alone
+  EXPECT_EQ(held.segments(), 0u);
+  EXPECT_FALSE(held.precedes(first.seq));
+  auto a = makeAssembler(first.seq);
+  copy->replayInto(*a);
+  EXPECT_EQ(a->contiguous(), 0u);
+  add(*a, first);
+  expectWholeRecord(*a);
+}
+
+TEST(HeldSegments, Bounds) {
+  auto h = std::make_unique<HeldSegments>();
+  h->clear();
+  const Bytes big(HeldSegments::kMaxBytes, 0x42);
+  EXPECT_FALSE(h->add(1, big.data(), 0));
+  EXPECT_FALSE(h->add(1, nullptr, 5));
+  EXPECT_FALSE(h->add(1, big.data(), big.size() + 1)) << "more than it can hold";
+  EXPECT_EQ(h->segments(), 0u);
+  ASSERT_TRUE(h->add(1, big.data(), big.size()));
+  EXPECT_EQ(h->bytes(), HeldSegments::kMaxBytes);
+  EXPECT_FALSE(h->add(2, big.data(), 1)) << "no byte left";
+  h->clear();
+  for (size_t i = 0; i < HeldSegments::kMaxSegments; ++i)
+    ASSERT_TRUE(h->add(uint32_t(100 + 10 * i), big.data(), 10));
+  EXPECT_FALSE(h->add(5000, big.data(), 1)) << "no segment left";
+  EXPECT_EQ(h->segments(), HeldSegments::kMaxSegments);
+  EXPECT_EQ(h->bytes(), 10 * HeldSegments::kMaxSegments);
+  EXPECT_EQ(h->lowestSeq(), 100u);
+}
+
+TEST(HeldSegments, PrecedesInSequenceNumberOrder) {
+  auto h = std::make_unique<HeldSegments>();
+  h->clear();
+  const uint8_t b[4] = {1, 2, 3, 4};
+  ASSERT_TRUE(h->add(0x00000010u, b, 4));
+  ASSERT_TRUE(h->add(0xfffffff0u, b, 4));  // before 0x10 across the wrap
+  EXPECT_EQ(h->lowestSeq(), 0xfffffff0u);
+  EXPECT_TRUE(h->precedes(0xffffffe0u));
+  EXPECT_TRUE(h->precedes(uint32_t(0xfffffff0u - HeldSegments::kMaxBytes)));
+  EXPECT_FALSE(h->precedes(uint32_t(0xfffffff0u - HeldSegments::kMaxBytes - 1))) << "too far back";
+  EXPECT_FALSE(h->precedes(0xfffffff0u));
+  EXPECT_FALSE(h->precedes(0x00000008u)) << "after the lowest";
+  // Replayed in arrival order: where two copies overlap, the first one held wins.
+  const uint8_t c[4] = {9, 9, 9, 9};
+  ASSERT_TRUE(h->add(0x00000010u, c, 4));
+  auto a = makeAssembler(0xfffffff0u);
+  h->replayInto(*a);
+  const uint8_t gap[0x20 - 4] = {};
+  a->add(0xfffffff4u, gap, sizeof gap);
+  ASSERT_EQ(a->contiguous(), 0x24u);
+  EXPECT_EQ(a->data()[0x20], 1);
+  EXPECT_EQ(a->data()[0x23], 4);
 }
 
 }  // namespace
