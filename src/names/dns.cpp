@@ -28,10 +28,14 @@ constexpr uint16_t kTypeA = 1;
 constexpr uint16_t kTypeCname = 5;
 constexpr uint16_t kTypeAaaa = 28;
 constexpr uint16_t kClassIn = 1;
+constexpr int kMaxNameJumps = 16;  // compression pointers followed in one name
 
 struct Reader {
   const uint8_t* msg;
   size_t len;
+  // The name at offset 12 (the first question) once decoded with room for one more jump: a
+  // record owner that is a pointer to it (most answers) is that name, without decoding again.
+  const DnsName* qname = nullptr;
 };
 
 char lowerAscii(uint8_t c) {
@@ -39,16 +43,17 @@ char lowerAscii(uint8_t c) {
 }
 
 // Decodes the name at `pos` into `out` (lower-cased, dotted). `next` receives the offset just
-// past the name where it sits (after its first pointer, if any). Truncated means the bytes ran
-// out, which the answer walk turns into a kept-so-far result.
-DnsStatus readName(const Reader& r, size_t pos, DnsName& out, size_t& next) {
+// past the name where it sits (after its first pointer, if any), `jumpsMade` the pointers it
+// followed. Truncated means the bytes ran out, which the answer walk turns into a kept-so-far
+// result.
+DnsStatus readName(const Reader& r, size_t pos, DnsName& out, size_t& next,
+                   int* jumpsMade = nullptr) {
   // The wire length of a name (labels with their length bytes, plus the root byte) is at most
   // 255, so the dotted text is at most 253 characters.
   constexpr size_t kMaxWire = 255;
-  constexpr int kMaxJumps = 16;
   // Pointers jumped from so far: meeting one again, or a pointer leading to one, is a loop.
   // Other pointers must point strictly backward; the jump bound ends any loop left.
-  size_t jumpedFrom[kMaxJumps];
+  size_t jumpedFrom[kMaxNameJumps];
   int jumps = 0;
   size_t wire = 1;  // the root byte
   size_t textLen = 0;
@@ -65,7 +70,7 @@ DnsStatus readName(const Reader& r, size_t pos, DnsName& out, size_t& next) {
         if (jumpedFrom[i] == target || jumpedFrom[i] == pos) return DnsStatus::PointerLoop;
       }
       if (target > pos) return DnsStatus::BadPointer;
-      if (jumps == kMaxJumps) return DnsStatus::PointerLoop;
+      if (jumps == kMaxNameJumps) return DnsStatus::PointerLoop;
       jumpedFrom[jumps++] = pos;
       if (!jumped) {
         next = pos + 2;
@@ -79,6 +84,7 @@ DnsStatus readName(const Reader& r, size_t pos, DnsName& out, size_t& next) {
       if (!jumped) next = pos + 1;
       out.len = uint8_t(textLen);
       out.text[textLen] = '\0';
+      if (jumpsMade != nullptr) *jumpsMade = jumps;
       return DnsStatus::Ok;
     }
     const size_t labelLen = b;  // at most 63 here: the two top bits are clear
@@ -116,8 +122,17 @@ struct Record {
 // Reads the record at `pos`; on Ok `pos` moves past it.
 DnsStatus readRecord(const Reader& r, size_t& pos, Record& rec) {
   size_t p = 0;
-  const DnsStatus s = readName(r, pos, rec.owner, p);
-  if (s != DnsStatus::Ok) return s;
+  if (r.qname != nullptr && pos > kHeaderLen && r.len - pos >= 2 && r.msg[pos] == 0xC0 &&
+      r.msg[pos + 1] == kHeaderLen) {
+    // What readName would give: the pointer points backward, to a name that decoded with
+    // fewer than the most jumps, through positions before this one.
+    std::memcpy(rec.owner.text, r.qname->text, size_t(r.qname->len) + 1);
+    rec.owner.len = r.qname->len;
+    p = pos + 2;
+  } else {
+    const DnsStatus s = readName(r, pos, rec.owner, p);
+    if (s != DnsStatus::Ok) return s;
+  }
   if (r.len - p < kRecordFixedLen) return DnsStatus::Truncated;
   rec.type = readBe16(r.msg + p);
   rec.cls = readBe16(r.msg + p + 2) & 0x7FFF;  // mDNS keeps the cache-flush flag in the top bit
@@ -241,7 +256,7 @@ DnsStatus parseDnsResponse(const uint8_t* msg, size_t len, DnsResponse& out) {
   out.answerCount = 0;
   if (msg == nullptr || len < kHeaderLen) return DnsStatus::Truncated;
 
-  const Reader r{msg, len};
+  Reader r{msg, len};
   const uint16_t flags = readBe16(msg + 2);
   if ((flags & 0x8000) == 0 || ((flags >> 11) & 0xF) != 0) return DnsStatus::NotResponse;
   out.id = readBe16(msg);
@@ -254,8 +269,10 @@ DnsStatus parseDnsResponse(const uint8_t* msg, size_t len, DnsResponse& out) {
   DnsName skipped;
   for (uint16_t i = 0; i < qdcount; ++i) {
     size_t next = 0;
-    const DnsStatus s = readName(r, pos, i == 0 ? out.qname : skipped, next);
+    int jumps = 0;
+    const DnsStatus s = readName(r, pos, i == 0 ? out.qname : skipped, next, &jumps);
     if (s != DnsStatus::Ok) return s;
+    if (i == 0 && jumps < kMaxNameJumps) r.qname = &out.qname;
     if (len - next < 4) return DnsStatus::Truncated;  // qtype, qclass
     pos = next + 4;
   }

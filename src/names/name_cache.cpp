@@ -249,6 +249,13 @@ bool NameCache::lookup(const IpAddress& client, const IpAddress& server, TimeUs 
   return false;
 }
 
+void NameCache::prefetch(const IpAddress& client, const IpAddress& server) const {
+  const size_t base = (hashKey(client, server) & setMask_) * kWays;
+  const auto* set = reinterpret_cast<const char*>(&entries_[base]);
+  for (size_t line = 0; line < kWays * sizeof(Entry); line += 64) __builtin_prefetch(set + line);
+  __builtin_prefetch(&shared_[hashServer(server) & sharedSetMask_]);
+}
+
 bool NameCache::lookupAnyClient(const IpAddress& server, TimeUs now, NameHit& out) const {
   const uint64_t h = hashServer(server);
   const SharedSet& set = shared_[h & sharedSetMask_];

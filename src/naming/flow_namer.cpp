@@ -446,6 +446,9 @@ bool FlowNamer::setName(Flow& f, std::string_view name, NameSource src, std::str
     ++stats_.namesDropped;
     return false;
   }
+  // A ClientHello usually names the host the flow's DNS answer named: the app, which depends
+  // on the name and not on its source or ALPN, is then the one already matched.
+  const bool sameName = f.nameId != 0 && impl_->names.name(f.nameId) == name;
   impl_->names.unref(f.nameId);
   f.nameId = id;
   f.nameSource = uint8_t(src);
@@ -453,7 +456,7 @@ bool FlowNamer::setName(Flow& f, std::string_view name, NameSource src, std::str
     f.nameFlags |= Flow::kNameEncryptedDns;
     ++stats_.encryptedDns;
   }
-  matchApp(f);
+  if (!sameName) matchApp(f);
   return true;
 }
 
@@ -476,9 +479,7 @@ void FlowNamer::onFlowStart(Flow& f) {
   }
   NameHit hit;
   bool matched = false;
-  if (lastDnsInsert_ != kNoDnsYet &&
-      (cache_->lookup(f.localAddr(), f.remoteAddr(), f.firstSeen, hit) ||
-       cache_->lookupAnyClient(f.remoteAddr(), f.firstSeen, hit))) {
+  if (lastDnsInsert_ != kNoDnsYet && cachedName(f, f.firstSeen, hit)) {
     ++stats_.dnsNamedAtStart;
     matched = setName(f, hit.name, NameSource::Dns);
   }
@@ -759,8 +760,16 @@ bool FlowNamer::lateAnswer(const Flow& f, NameHit& hit) const {
   // The answer may have come after the flow started. If no answer arrived since then, the
   // look-up at its start already saw everything there is.
   return lastDnsInsert_ != kNoDnsYet && lastDnsInsert_ >= f.firstSeen &&
-         (cache_->lookup(f.localAddr(), f.remoteAddr(), f.lastSeen, hit) ||
-          cache_->lookupAnyClient(f.remoteAddr(), f.lastSeen, hit));
+         cachedName(f, f.lastSeen, hit);
+}
+
+bool FlowNamer::cachedName(const Flow& f, TimeUs at, NameHit& hit) const {
+  // The cache's entry set and per-server set are far apart and usually cold: both loads start
+  // at once, so the per-server set (read when the client's own answer is missing) costs no
+  // second wait.
+  cache_->prefetch(f.localAddr(), f.remoteAddr());
+  return cache_->lookup(f.localAddr(), f.remoteAddr(), at, hit) ||
+         cache_->lookupAnyClient(f.remoteAddr(), at, hit);
 }
 
 FlowNaming FlowNamer::refresh(Flow& f) {

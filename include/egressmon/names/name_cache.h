@@ -114,6 +114,10 @@ public:
   /// only a shared resolver's queries are seen). Hits have `shared` set, even when the answer
   /// was in fact this client's. On a miss `out` is left unchanged.
   bool lookupAnyClient(const IpAddress& server, TimeUs now, NameHit& out) const;
+  /// Starts loading the entry set lookup(client, server) reads and the per-server set
+  /// lookupAnyClient(server) reads, so that their cache misses overlap each other and whatever
+  /// the caller does before the look-ups. Changes nothing, counts nothing.
+  void prefetch(const IpAddress& client, const IpAddress& server) const;
 
   const NameCacheStats& stats() const { return stats_; }
   /// The effective configuration after rounding and clamping.

@@ -110,6 +110,9 @@ private:
   void matchApp(Flow& f);
   /// An answer cached since the flow started that names its remote end.
   bool lateAnswer(const Flow& f, NameHit& hit) const;
+  /// The client's own answer for the flow's remote end at `at`, else any client's (the cache
+  /// exists).
+  bool cachedName(const Flow& f, TimeUs at, NameHit& hit) const;
   void inspectTcp(Flow& f, const PacketView& p);
   /// The first payload segment of a TCP flow without a slot; `seq`: its first byte's number.
   void firstTcpSegment(Flow& f, const PacketView& p, uint32_t seq);

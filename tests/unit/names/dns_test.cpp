@@ -162,6 +162,34 @@ std::vector<std::pair<std::string, uint32_t>> answersOf(const DnsResponse& r) {
 using Answers = std::vector<std::pair<std::string, uint32_t>>;
 using Chain = std::vector<std::string>;
 
+// ---- Case folding and owners compressed to the question ----
+
+TEST(DnsNames, OnlyAsciiLettersAreLowerCased) {
+  // Only ASCII letters are folded; the bytes around 'A'..'Z' and 'a'..'z' stay as they are.
+  DnsBuilder b;
+  b.question("ABCDEFGHIJKLMNOPQRSTUVWXYZ-@[`{.Mixed_Case0123456789.Xn--Bcher-Kva.EXAMPLE");
+  b.a("abcdefghijklmnopqrstuvwxyz-@[`{.mixed_case0123456789.xn--bcher-kva.example", "192.0.2.1");
+  const Parsed p = parse(b.bytes());
+  ASSERT_EQ(p.status, DnsStatus::Ok);
+  EXPECT_EQ(p.r->qname.view(),
+            "abcdefghijklmnopqrstuvwxyz-@[`{.mixed_case0123456789.xn--bcher-kva.example");
+  EXPECT_EQ(answersOf(*p.r), (Answers{{"192.0.2.1", 300}}));
+}
+
+TEST(DnsNames, OwnerPointingAtTheQuestionIsTheQuestionName) {
+  // Owners written as a pointer to offset 12 (the builder's compression), one spelled out in
+  // other case, and one pointing into the middle of the question name.
+  DnsBuilder b;
+  b.question("WWW.Example.COM");
+  b.a("www.example.com", "192.0.2.1");
+  b.a("WWW.EXAMPLE.COM", "192.0.2.2");
+  b.a("example.com", "192.0.2.3");  // a suffix: not the question name
+  const Parsed p = parse(b.bytes());
+  ASSERT_EQ(p.status, DnsStatus::Ok);
+  EXPECT_EQ(p.r->qname.view(), "www.example.com");
+  EXPECT_EQ(answersOf(*p.r), (Answers{{"192.0.2.1", 300}, {"192.0.2.2", 300}}));
+}
+
 // ---- Synthetic fixtures (tests/fixtures/dns/gen_fixtures.py) ----
 
 TEST(DnsFixture, SimpleA) {

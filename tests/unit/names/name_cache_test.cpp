@@ -140,6 +140,24 @@ TEST(NameCache, AnyClientFallbackIsMarkedShared) {
   EXPECT_EQ(h.name, "other.example");
 }
 
+TEST(NameCache, PrefetchChangesNothing) {
+  NameCache c(smallConfig());
+  c.prefetch(kClient, ip("198.51.100.7"));  // an empty cache
+  c.insert(kClient, *response("api.example.net", {}, {{"198.51.100.7", 120}}), kT0);
+  const NameCacheStats before = c.stats();
+  c.prefetch(kClient, ip("198.51.100.7"));
+  c.prefetch(kOther, ip("192.0.2.99"));
+  EXPECT_EQ(c.stats().hits, before.hits);
+  EXPECT_EQ(c.stats().misses, before.misses);
+  EXPECT_EQ(c.stats().sharedHits, before.sharedHits);
+  EXPECT_EQ(c.stats().sharedMisses, before.sharedMisses);
+  NameHit h;
+  ASSERT_TRUE(c.lookup(kClient, ip("198.51.100.7"), kT0 + seconds(1), h));
+  EXPECT_EQ(h.name, "api.example.net");
+  ASSERT_TRUE(c.lookupAnyClient(ip("198.51.100.7"), kT0 + seconds(1), h));
+  EXPECT_TRUE(h.shared);
+}
+
 TEST(NameCache, TtlFloorKeepsShortAnswers) {
   NameCache c(smallConfig());  // floor 60 s
   c.insert(kClient, *response("short.example", {}, {{"192.0.2.1", 5}, {"192.0.2.2", 0}}), kT0);

@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 
+#include "egressmon/apps/app_catalog.h"
 #include "namer_test_support.h"
 
 namespace egressmon {
@@ -369,6 +370,64 @@ TEST(FlowNamerNames, ManyNamesChurn) {
     namer.release(f);
   }
   EXPECT_EQ(namer.stats().namesDropped, 0u);
+}
+
+TEST(FlowNamerNames, ClientHelloAfterADnsNameKeepsOrRedoesTheApp) {
+  // Named by the DNS answer at its start, then by the ClientHello: the same name keeps the app
+  // matched for it, another name is matched again.
+  std::vector<AppRule> rules(2);
+  rules[0].name = "Www";
+  rules[0].vendor = "V";
+  rules[0].exactNames = {"www.example.test"};
+  rules[1].name = "Ex";
+  rules[1].vendor = "V";
+  rules[1].domains = {"example.test"};
+  auto built = AppCatalog::build(std::move(rules));
+  ASSERT_TRUE(built.ok());
+  auto catalog = std::make_shared<const AppCatalog>(std::move(*built));
+  const AppId www = catalog->find("Www");
+  const AppId ex = catalog->find("Ex");
+  FlowNamer namer(config(), catalog);
+
+  // 198.51.100.7 is www.example.test, as answered to the client 10.0.0.2.
+  const Bytes dns = {0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+                     3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e',
+                     4, 't', 'e', 's', 't', 0,
+                     0, 1, 0, 1,
+                     0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0x01, 0x2c, 0, 4, 198, 51, 100, 7};
+  Flow resolver = tcpFlow(100);
+  resolver.key.proto = kProtoUdp;
+  resolver.key.portB = 53;
+  PacketView answer = tcpPacket(resolver, false, 0, 0, dns.data(), dns.size());
+  answer.proto = kProtoUdp;
+  answer.ts = seconds(1);
+  feed(namer, resolver, answer, false);
+  ASSERT_EQ(namer.stats().dnsResponses, 1u);
+
+  auto started = [&](uint64_t id) {
+    Flow f = tcpFlow(id);
+    f.firstSeen = f.lastSeen = seconds(2);
+    namer.onFlowStart(f);
+    EXPECT_EQ(NameSource(f.nameSource), NameSource::Dns);
+    EXPECT_EQ(f.appId, www);
+    feedSyn(namer, f, 1);
+    return f;
+  };
+  Flow same = started(1);
+  feedData(namer, same, 1, readBin("curl_tls13.bin"));  // www.example.test
+  EXPECT_EQ(NameSource(same.nameSource), NameSource::Sni);
+  EXPECT_EQ(namer.describe(same).hostname, "www.example.test");
+  EXPECT_EQ(same.appId, www);
+  EXPECT_EQ(namer.describe(same).app, "Www");
+
+  Flow other = started(2);
+  feedData(namer, other, 1, readBin("openssl_tls13_sni_alpn.bin"));  // example.test
+  EXPECT_EQ(NameSource(other.nameSource), NameSource::Sni);
+  EXPECT_EQ(namer.describe(other).hostname, "example.test");
+  EXPECT_EQ(other.appId, ex);
+  EXPECT_EQ(namer.describe(other).app, "Ex");
+  EXPECT_EQ(namer.stats().dnsNamedAtStart, 2u);
+  EXPECT_EQ(namer.stats().sniNames, 2u);
 }
 
 }  // namespace
