@@ -114,7 +114,7 @@ void Engine::count(Stage& st) {
     }
     if (judge_ != nullptr && !(f->bits & Flow::kJudged)) {
       if (pd.view.ts > now_) now_ = pd.view.ts;
-      if (judge_->ready(*f, now_)) judge_->judge(*f, namer_.refresh(*f), now_);
+      if (judge_->due(*f, now_)) judge_->judge(*f, namer_.refresh(*f), now_);
     }
   }
   if (judge_ != nullptr && st.len != 0) judge_->tick(now_);

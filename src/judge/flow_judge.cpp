@@ -56,7 +56,11 @@ void FlowJudge::judge(Flow& f, const FlowNaming& naming, TimeUs now) {
   ++stats_.judgements;
   if (f.bits & Flow::kJudgedOnce) ++stats_.rejudged;
   const Verdict v = evaluate(f, naming, now);
-  if (v.alerting && !v.shouldAlert) return;  // below min_bytes_out: look again on later packets
+  if (v.alerting && !v.shouldAlert) {
+    // No data sent yet, or below min_bytes_out: look again once there is data.
+    f.bits |= Flow::kAwaitData;
+    return;
+  }
   if (v.shouldAlert) raise(f, naming, v, now);
   f.bits |= Flow::kJudged | Flow::kJudgedOnce;
 }

@@ -107,6 +107,8 @@ struct Flow {
                             // name and app (cleared when either changes: judge again)
     kJudgedOnce = 32,       // judged at least once (counts judgements made again)
     kDataOut = 64,          // the local side sent payload (the policy alerts only after it)
+    kAwaitData = 128,       // judged as alerting before the local side sent data: judge again
+                            // only once it has (kDataOut)
   };
   enum NameFlags : uint8_t {
     kNameEch = 1,           // the ClientHello had an ECH extension: real (the name is then the

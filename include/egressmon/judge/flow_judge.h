@@ -62,8 +62,18 @@ public:
            (f.nameSource != 0 || f.appId != 0 || !(f.bits & Flow::kInitiatorLocal));
   }
 
+  /// Whether a live flow is to be judged on this packet: not judged for its current name and
+  /// app, ready, and not waiting for data the local side has not sent yet. Inline: it runs on
+  /// every packet of flows not judged yet.
+  bool due(const Flow& f, TimeUs now) const {
+    if (f.bits & Flow::kJudged) return false;
+    if ((f.bits & (Flow::kAwaitData | Flow::kDataOut)) == Flow::kAwaitData) return false;
+    return ready(f, now);
+  }
+
   /// Judges a live flow at packet time `now` and raises its alert when due. Sets
-  /// Flow::kJudged once nothing more can change the outcome until its name or app changes.
+  /// Flow::kJudged once nothing more can change the outcome until its name or app changes, and
+  /// Flow::kAwaitData when the verdict alerts but the local side has sent no data yet.
   void judge(Flow& f, const FlowNaming& naming, TimeUs now);
 
   /// The record of `f` ends (idle, evicted, end of input; not an active-timeout cut): judges it

@@ -92,10 +92,13 @@ TEST_F(FlowJudgeTest, InRegionIsJudgedOnceWithoutAlert) {
 
 TEST_F(FlowJudgeTest, NoAlertBeforeTheLocalSideSendsData) {
   Flow f = flowTo("203.0.113.7", "CN");  // a SYN only
+  ASSERT_TRUE(judge_->due(f, kT0 + seconds(2)));
   judge_->judge(f, FlowNaming{}, kT0 + seconds(2));
-  EXPECT_FALSE(f.bits & Flow::kJudged);  // looked at again on later packets
+  EXPECT_FALSE(f.bits & Flow::kJudged);  // looked at again once the local side sends data
+  EXPECT_FALSE(judge_->due(f, kT0 + seconds(3)));
   EXPECT_TRUE(lines_.lines().empty());
   f.bits |= Flow::kDataOut;
+  EXPECT_TRUE(judge_->due(f, kT0 + seconds(3)));
   f.bytesOut = 700;
   f.pktsOut = 3;
   judge_->judge(f, FlowNaming{}, kT0 + seconds(3));
