@@ -284,6 +284,21 @@ class CheckConfig(unittest.TestCase):
         self.assertIn("policy:\n  none: flows are reported, none alerts", p.stdout)
         self.assertTrue(p.stdout.endswith("OK\n"))
 
+    def test_shipped_example_policy_is_valid_and_alerts(self):
+        example = os.path.join(ARGS.source_dir, "config/policy-example.toml")
+        p = run("check-config", example, "--apps-dir", os.path.join(ARGS.source_dir, "config/apps.d"))
+        self.assertIn("TikTok: allow=[EEA,CH,US]", p.stdout)
+        self.assertIn("app Apple: device updates and push", p.stdout)
+        self.assertTrue(p.stdout.endswith("OK\n"))
+        # What scripts/demo.sh runs: a names capture against it raises alerts for apps.
+        cap = os.path.join(WORK, "demo-names.pcap")
+        subprocess.run([ARGS.gen, "--packets", "20000", "--concurrent", "1000", "--names", "--out", cap],
+                       check=True, capture_output=True)
+        doc = analyze_json(cap, config=example)
+        self.assertGreater(len(doc["alerts"]), 0)
+        self.assertTrue(any(a.get("app") for a in doc["alerts"]))
+        self.assertGreater(doc["stats"]["records_in_region"] + doc["stats"]["records_out_of_region"], 0)
+
     def test_policy_is_expanded_with_exceptions_and_reasons(self):
         path = self.write("policy.toml", """[geo]
 country_db = "%s/country.mmdb"
