@@ -21,3 +21,17 @@ namespace egressmon::test_support {
 extern std::atomic<bool> gCounting;
 extern std::atomic<long> gAllocs;
 }  // namespace egressmon::test_support
+
+/// Defines the test `Suite.InterpositionWorks`: the allocator of this test executable is
+/// really interposed (one malloc while counting is counted), so the suite's "allocates nothing"
+/// tests cannot pass for the wrong reason. Needs <gtest/gtest.h> and <cstdlib>.
+#define EGRESSMON_ALLOC_INTERPOSITION_TEST(Suite)                                              \
+  TEST(Suite, InterpositionWorks) {                                                            \
+    if (!EGRESSMON_COUNT_ALLOCS) GTEST_SKIP() << "sanitizer build: allocator is not interposable"; \
+    ::egressmon::test_support::gAllocs = 0;                                                    \
+    ::egressmon::test_support::gCounting = true;                                               \
+    void* volatile p = std::malloc(16);                                                        \
+    ::egressmon::test_support::gCounting = false;                                              \
+    std::free(p);                                                                              \
+    EXPECT_EQ(::egressmon::test_support::gAllocs.load(), 1);                                   \
+  }

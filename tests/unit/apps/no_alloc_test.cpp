@@ -19,15 +19,7 @@ using egressmon::test_support::gCounting;
 namespace egressmon {
 namespace {
 
-TEST(AppsNoAlloc, InterpositionWorks) {
-  if (!EGRESSMON_COUNT_ALLOCS) GTEST_SKIP() << "sanitizer build: allocator is not interposable";
-  gAllocs = 0;
-  gCounting = true;
-  void* volatile p = std::malloc(16);
-  gCounting = false;
-  std::free(p);
-  EXPECT_EQ(gAllocs.load(), 1);
-}
+EGRESSMON_ALLOC_INTERPOSITION_TEST(AppsNoAlloc)
 
 TEST(AppsNoAlloc, MatchAllocatesNothing) {
   if (!EGRESSMON_COUNT_ALLOCS) GTEST_SKIP() << "sanitizer build: allocator is not interposable";

@@ -10,6 +10,8 @@
 #include "egressmon/geo/geo.h"
 #include "fixture_db.h"
 
+#include <cstdlib>
+
 #include "alloc_counter.h"
 
 using egressmon::test_support::gAllocs;
@@ -20,15 +22,7 @@ namespace {
 
 using testing::FixtureDir;
 
-TEST(GeoNoAlloc, InterpositionWorks) {
-  if (!EGRESSMON_COUNT_ALLOCS) GTEST_SKIP() << "sanitizer build: allocator is not interposable";
-  gAllocs = 0;
-  gCounting = true;
-  void* volatile p = std::malloc(16);
-  gCounting = false;
-  std::free(p);
-  EXPECT_EQ(gAllocs.load(), 1);
-}
+EGRESSMON_ALLOC_INTERPOSITION_TEST(GeoNoAlloc)
 
 TEST(GeoNoAlloc, ResolveAndLookupAllocateNothing) {
   if (!EGRESSMON_COUNT_ALLOCS) GTEST_SKIP() << "sanitizer build: allocator is not interposable";
