@@ -349,11 +349,19 @@ Result<AppCatalog> AppCatalog::build(std::vector<AppRule> rules) {
 
 AppMatch AppCatalog::matchDetail(std::string_view hostname, const IpAddress& remote, uint32_t asn,
                                  uint16_t remotePort) const {
+  if (AppMatch m = matchHostName(hostname, remotePort); m.app != kNoApp) return m;
+  return matchAddress(remote, asn, remotePort);
+}
+
+AppMatch AppCatalog::matchHostName(std::string_view hostname, uint16_t remotePort) const {
+  const Impl& c = *impl_;
+  if (c.rules.empty() || hostname.empty()) return {};
+  return c.matchHost(hostname, remotePort);
+}
+
+AppMatch AppCatalog::matchAddress(const IpAddress& remote, uint32_t asn, uint16_t remotePort) const {
   const Impl& c = *impl_;
   if (c.rules.empty()) return {};
-  if (!hostname.empty()) {
-    if (AppMatch m = c.matchHost(hostname, remotePort); m.app != kNoApp) return m;
-  }
   if (AppMatch m = c.matchRange(remote, remotePort); m.app != kNoApp) return m;
   if (asn != 0) {
     if (auto it = c.asns.find(asn); it != c.asns.end() && c.portOk(it->second, remotePort))

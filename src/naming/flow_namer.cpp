@@ -209,6 +209,7 @@ public:
     e.refs = 1;
     e.tag = tag;
     e.encryptedDns = isEncryptedDnsName(name);
+    e.memoSet = false;
     e.sizeClass = classOf(name.size() + alpn.size());
     e.offset = takeBlock(e.sizeClass);
     std::memcpy(arena_.data() + e.offset, name.data(), name.size());
@@ -239,6 +240,18 @@ public:
     return {arena_.data() + e.offset + e.nameLen, e.alpnLen};
   }
   bool encryptedDns(uint32_t id) const { return entries_[id].encryptedDns; }
+  /// What the catalog's host-name rules say of the name for `port`, matched once per name and
+  /// port while the name is held: flows to one host name mostly share a port, so most flows
+  /// reuse the answer (the catalog is fixed for the namer's life).
+  AppMatch hostMatch(uint32_t id, uint16_t port, const AppCatalog& catalog) {
+    Entry& e = entries_[id];
+    if (!e.memoSet || e.memoPort != port) {
+      e.memo = catalog.matchHostName(name(id), port);
+      e.memoPort = port;
+      e.memoSet = true;
+    }
+    return e.memo;
+  }
 
 private:
   static constexpr unsigned kMinBlockBits = 4;  // 16 bytes
@@ -251,6 +264,9 @@ private:
     uint16_t alpnLen = 0;
     uint8_t sizeClass = 0;
     bool encryptedDns = false;  // the name is a DNS-over-HTTPS resolver's
+    bool memoSet = false;       // memo holds the host-name match for memoPort
+    uint16_t memoPort = 0;
+    AppMatch memo;
   };
   struct Slot {
     uint32_t id = 0;  // 0: empty
@@ -462,9 +478,11 @@ bool FlowNamer::setName(Flow& f, std::string_view name, NameSource src, std::str
 
 void FlowNamer::matchApp(Flow& f) {
   if (!catalog_) return;
-  const std::string_view name = f.nameId ? impl_->names.name(f.nameId) : std::string_view{};
   const uint16_t port = (f.key.proto == kProtoTcp || f.key.proto == kProtoUdp) ? f.remotePort() : 0;
-  f.appId = catalog_->match(name, f.remoteAddr(), f.remoteGeo.asn, port);
+  AppMatch m;
+  if (f.nameId != 0) m = impl_->names.hostMatch(f.nameId, port, *catalog_);
+  if (m.app == kNoApp) m = catalog_->matchAddress(f.remoteAddr(), f.remoteGeo.asn, port);
+  f.appId = m.app;
 }
 
 void FlowNamer::onFlowStart(Flow& f) {

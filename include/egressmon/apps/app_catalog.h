@@ -77,6 +77,11 @@ public:
   /// Same, also saying which step matched (for reports and check-config).
   AppMatch matchDetail(std::string_view hostname, const IpAddress& remote, uint32_t asn,
                        uint16_t remotePort) const;
+  /// The two steps of matchDetail(), for callers that keep the first one's answer per host
+  /// name (it depends on the name and port only): the exact-name and domain rules, then, when
+  /// that finds nothing, address ranges, ASNs and port-only rules.
+  AppMatch matchHostName(std::string_view hostname, uint16_t remotePort) const;
+  AppMatch matchAddress(const IpAddress& remote, uint32_t asn, uint16_t remotePort) const;
 
   /// The app's name; "" for kNoApp or an id out of range.
   std::string_view appName(AppId id) const;

@@ -179,6 +179,32 @@ TEST_F(CatalogTest, Precedence) {
   EXPECT_EQ(c_.match("", ip("203.0.113.1"), 0, 443), kNoApp);
 }
 
+TEST_F(CatalogTest, TheTwoStepsMakeUpMatchDetail) {
+  // matchHostName() answers from names and domains only, matchAddress() from everything else;
+  // matchDetail() is the first, else the second, over names, addresses, ASNs and ports.
+  EXPECT_EQ(c_.appName(c_.matchHostName("rtc.google.com", 3478).app), "Rtc");
+  EXPECT_EQ(c_.matchHostName("rtc.google.com", 443).kind, AppMatchKind::DomainSuffix);
+  EXPECT_EQ(c_.matchHostName("unknown.example", 3478).app, kNoApp) << "Stun is port-only";
+  EXPECT_EQ(c_.matchHostName("", 3478).app, kNoApp);
+  EXPECT_EQ(c_.appName(c_.matchAddress(ip("10.1.2.3"), 64500, 3478).app), "Net24");
+  EXPECT_EQ(c_.matchAddress(ip("10.1.2.3"), 64500, 3478).kind, AppMatchKind::AddressRange);
+  EXPECT_EQ(c_.appName(c_.matchAddress(ip("203.0.113.1"), 1, 3478).app), "Stun");
+  const char* hosts[] = {"", "api16.tiktokv.com", "rtc.google.com", "unknown.example", "api.example.org"};
+  const char* addrs[] = {"10.1.2.3", "10.1.2.200", "203.0.113.1", "2001:db8:1::1", "::"};
+  const uint32_t asns[] = {0, 64500, 64502};
+  const uint16_t ports[] = {0, 443, 3478, 8801};
+  for (const char* h : hosts)
+    for (const char* a : addrs)
+      for (uint32_t asn : asns)
+        for (uint16_t port : ports) {
+          const AppMatch whole = c_.matchDetail(h, ip(a), asn, port);
+          AppMatch steps = c_.matchHostName(h, port);
+          if (steps.app == kNoApp) steps = c_.matchAddress(ip(a), asn, port);
+          EXPECT_EQ(whole.app, steps.app) << h << " " << a << " " << asn << " " << port;
+          EXPECT_EQ(whole.kind, steps.kind) << h << " " << a << " " << asn << " " << port;
+        }
+}
+
 TEST_F(CatalogTest, NamesAndIds) {
   EXPECT_EQ(c_.size(), 15u);
   const AppId t = c_.find("TikTok");

@@ -430,5 +430,49 @@ TEST(FlowNamerNames, ClientHelloAfterADnsNameKeepsOrRedoesTheApp) {
   EXPECT_EQ(namer.stats().sniNames, 2u);
 }
 
+TEST(FlowNamerNames, HostNameAppIsKeptPerNameAndPort) {
+  // The host-name rules' answer is kept with the interned name, for one port: flows to the
+  // same name on another port are matched again (a port filter may refuse them), and address
+  // rules still decide when the name matches nothing.
+  std::vector<AppRule> rules(2);
+  rules[0].name = "Web";
+  rules[0].vendor = "V";
+  rules[0].domains = {"example.test"};
+  rules[0].ports = {443};
+  rules[1].name = "Net";
+  rules[1].vendor = "V";
+  rules[1].ranges = {IpPrefix::parse("198.51.100.0/24").value()};
+  auto built = AppCatalog::build(std::move(rules));
+  ASSERT_TRUE(built.ok());
+  auto catalog = std::make_shared<const AppCatalog>(std::move(*built));
+  const AppId web = catalog->find("Web");
+  const AppId net = catalog->find("Net");
+  FlowNamer namer(config(), catalog);
+  const Bytes hello = readBin("openssl_tls13_sni_alpn.bin");  // example.test
+  std::vector<Flow> flows;
+  auto named = [&](uint64_t id, uint16_t port) {
+    Flow f = tcpFlow(id);  // to 198.51.100.7
+    f.key.portB = port;
+    namer.onFlowStart(f);
+    EXPECT_EQ(f.appId, net) << "by address before the name";
+    feedSyn(namer, f, 1);
+    feedData(namer, f, 1, hello);
+    EXPECT_EQ(namer.describe(f).hostname, "example.test");
+    flows.push_back(f);
+    return f.appId;
+  };
+  EXPECT_EQ(named(1, 443), web);
+  EXPECT_EQ(named(2, 8443), net) << "the port filter refuses the name rule on 8443";
+  EXPECT_EQ(named(3, 443), web);
+  EXPECT_EQ(named(4, 443), web);
+  EXPECT_EQ(named(5, 8443), net);
+  for (const Flow& f : flows) EXPECT_EQ(f.nameId, flows[0].nameId) << "one interned name";
+  for (const Flow& f : flows) namer.release(f);
+  // Released and interned afresh: matched again, still by the same rules.
+  flows.clear();
+  EXPECT_EQ(named(6, 8443), net);
+  EXPECT_EQ(named(7, 443), web);
+}
+
 }  // namespace
 }  // namespace egressmon
