@@ -124,8 +124,12 @@ void Engine::count(Stage& st) {
 
 void Engine::rotate() {
   Stage& previous = stage(1);
-  for (size_t i = 0; i < previous.len; ++i)
-    if (previous.pending[i].keyed) table_.prefetchFlow(previous.pending[i].key.hash);
+  for (size_t i = 0; i < previous.len; ++i) {
+    const Pending& pd = previous.pending[i];
+    // A packet that will start a flow: its answer-cache look-up's sets load now too.
+    if (pd.keyed && table_.prefetchFlow(pd.key.hash))
+      namer_.prefetchStart(pd.view, table_.localIsSrc(pd.view));
+  }
   filling_ = (filling_ + 1) % kStages;
   count(stages_[filling_]);  // the oldest batch: its flows were prefetched one batch ago
 }

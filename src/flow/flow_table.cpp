@@ -211,6 +211,22 @@ void FlowTable::listUnlink(TimeoutClass c, uint32_t idx) {
 
 // ---- flow lifecycle ----
 
+bool FlowTable::localSideIsSrc(const PacketView& p, bool initiatorIsSrc, Locality& locality) const {
+  const bool srcLocal = local_.contains(p.src);
+  const bool dstLocal = local_.contains(p.dst);
+  if (srcLocal != dstLocal) {
+    locality = Locality::LocalRemote;
+    return srcLocal;
+  }
+  locality = srcLocal ? Locality::LocalLocal : Locality::RemoteRemote;
+  return initiatorIsSrc;
+}
+
+bool FlowTable::localIsSrc(const PacketView& p) const {
+  Locality unused;
+  return localSideIsSrc(p, initiatorFromFirstPacket(p).isSrc, unused);
+}
+
 uint32_t FlowTable::create(const FlowKey& k, uint32_t h, const PacketView& p, bool srcIsA) {
   if (live_ >= cfg_.maxFlows) evictOne();
   const uint32_t idx = allocSlot();
@@ -221,16 +237,7 @@ uint32_t FlowTable::create(const FlowKey& k, uint32_t h, const PacketView& p, bo
   f.id = nextId_++;
 
   const Initiator ini = initiatorFromFirstPacket(p);
-  const bool srcLocal = local_.contains(p.src);
-  const bool dstLocal = local_.contains(p.dst);
-  bool localIsSrc;
-  if (srcLocal != dstLocal) {
-    localIsSrc = srcLocal;
-    f.locality = Locality::LocalRemote;
-  } else {
-    localIsSrc = ini.isSrc;
-    f.locality = srcLocal ? Locality::LocalLocal : Locality::RemoteRemote;
-  }
+  const bool localIsSrc = localSideIsSrc(p, ini.isSrc, f.locality);
   uint8_t bits = Flow::kInUse;
   if (localIsSrc == srcIsA) bits |= Flow::kLocalIsA;
   if (ini.isSrc == localIsSrc) bits |= Flow::kInitiatorLocal;
@@ -383,20 +390,21 @@ bool FlowTable::countLaterFragment(const PacketView& p) {
 
 // ---- the packet path ----
 
-void FlowTable::prefetchFlow(uint32_t hash) const {
+bool FlowTable::prefetchFlow(uint32_t hash) const {
   // Follow the probe run to the first slot with this hash: with linear probing the home slot
   // often holds another flow. Bounded, since this is only a hint.
   uint32_t pos = hash & indexMask_;
   for (int i = 0; i < 8; ++i, pos = (pos + 1) & indexMask_) {
     const Slot& s = index_[pos];
-    if (s.index == kNil) return;
+    if (s.index == kNil) return true;
     if (s.hash == hash) {
       const Flow* f = &at(s.index);
       __builtin_prefetch(f, 1);
       __builtin_prefetch(reinterpret_cast<const char*>(f) + 64, 1);
-      return;
+      return false;
     }
   }
+  return false;
 }
 
 void FlowTable::onPacket(const PacketView& p) {

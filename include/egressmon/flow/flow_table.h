@@ -77,7 +77,11 @@ public:
   static bool prepare(const PacketView& p, PreparedKey& out);
   /// Hints only: results are never trusted, so flows created or ended in between are fine.
   void prefetchIndex(uint32_t hash) const;
-  void prefetchFlow(uint32_t hash) const;
+  /// Also says whether the packet will start a flow: true when no flow has the hash (a flow
+  /// created in between, or a probe run longer than the hint follows, makes it wrong).
+  bool prefetchFlow(uint32_t hash) const;
+  /// For a packet that starts a flow: whether its source will be the flow's local side.
+  bool localIsSrc(const PacketView& p) const;
   /// onPacket() with the key already prepared by prepare() for this very packet. Does not
   /// move time: the caller calls advance() (once per batch is enough: expiry has a
   /// granularity of one second of packet time anyway). Returns the flow the packet was
@@ -123,6 +127,7 @@ private:
 
   uint32_t find(const FlowKey& k, uint32_t h) const;
   uint32_t create(const FlowKey& k, uint32_t h, const PacketView& p, bool srcIsA);
+  bool localSideIsSrc(const PacketView& p, bool initiatorIsSrc, Locality& locality) const;
   void insertIndex(uint32_t h, uint32_t idx);
   void eraseIndex(const FlowKey& k, uint32_t h);
   void growIndex();

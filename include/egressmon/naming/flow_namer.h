@@ -71,6 +71,12 @@ public:
 
   /// A new flow (remoteGeo already filled): name from earlier DNS answers, app by address.
   void onFlowStart(Flow& f);
+  /// A hint, a batch ahead of onFlowStart() for the packet that will start a flow: starts
+  /// loading what its answer-cache look-up reads. `localIsSrc`: the source will be the local
+  /// side.
+  void prefetchStart(const PacketView& p, bool localIsSrc) const {
+    if (cache_) cache_->prefetch(localIsSrc ? p.src : p.dst, localIsSrc ? p.dst : p.src);
+  }
   /// Whether onPacket() has anything to do with this packet: a DNS response, payload of a
   /// flow still being looked at, or a SYN opening one. Inline, so the common packet costs a bit
   /// test and no call.
