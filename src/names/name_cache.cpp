@@ -40,19 +40,30 @@ uint64_t absorb(uint64_t h, uint64_t w) {
   return h ^ (h >> 31);
 }
 
-uint64_t absorbAddress(uint64_t h, const IpAddress& a) {
-  uint64_t w[2];
-  std::memcpy(w, a.data(), 16);
-  return absorb(absorb(h, w[0]), w[1]);
+// Address hashes run once or twice per new flow and per answer, so they are short: 64x64->128
+// multiplies folded to 64 bits (as wyhash's mum), the two of a key side by side.
+uint64_t mum(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return uint64_t(r) ^ uint64_t(r >> 64);
 }
+
+struct AddressWords {
+  uint64_t w[2];
+  explicit AddressWords(const IpAddress& a) { std::memcpy(w, a.data(), 16); }
+};
 
 uint64_t hashKey(const IpAddress& client, const IpAddress& server) {
-  return finalize(absorbAddress(absorbAddress(0x9e3779b97f4a7c15ULL, client), server));
+  const AddressWords c(client), s(server);
+  return mum(mum(c.w[0] ^ 0xa0761d6478bd642fULL, c.w[1] ^ 0xe7037ed1a0b428dbULL) ^
+                 mum(s.w[0] ^ 0x8ebc6af09c88c6e3ULL, s.w[1] ^ 0x589965cc75374cc3ULL),
+             0x9e3779b97f4a7c15ULL);
 }
 
-// A different seed from hashKey, so the per-server sets do not line up with the entry sets.
+// Other constants than hashKey's, so the per-server sets do not line up with the entry sets.
 uint64_t hashServer(const IpAddress& server) {
-  return finalize(absorbAddress(0x632be59bd9b4e019ULL, server));
+  const AddressWords s(server);
+  return mum(mum(s.w[0] ^ 0x632be59bd9b4e019ULL, s.w[1] ^ 0x1d8e4e27c47d124fULL),
+             0xbf58476d1ce4e5b9ULL);
 }
 
 uint64_t absorbText(uint64_t h, std::string_view s) {
@@ -233,7 +244,20 @@ void NameCache::updateShared(const IpAddress& server, uint64_t h, size_t entryIn
 
 bool NameCache::lookup(const IpAddress& client, const IpAddress& server, TimeUs now,
                        NameHit& out) const {
+  return lookupIn((hashKey(client, server) & setMask_) * kWays, client, server, now, out);
+}
+
+bool NameCache::lookupOrAnyClient(const IpAddress& client, const IpAddress& server, TimeUs now,
+                                  NameHit& out) const {
   const size_t base = (hashKey(client, server) & setMask_) * kWays;
+  const uint64_t serverHash = hashServer(server);
+  prefetchSets(base, serverHash);
+  return lookupIn(base, client, server, now, out) ||
+         lookupAnyClientIn(serverHash, server, now, out);
+}
+
+bool NameCache::lookupIn(size_t base, const IpAddress& client, const IpAddress& server,
+                         TimeUs now, NameHit& out) const {
   for (size_t i = base; i < base + kWays; ++i) {
     const Entry& e = entries_[i];
     if (e.nameRef != 0 && e.server == server && e.client == client) {
@@ -250,14 +274,24 @@ bool NameCache::lookup(const IpAddress& client, const IpAddress& server, TimeUs 
 }
 
 void NameCache::prefetch(const IpAddress& client, const IpAddress& server) const {
-  const size_t base = (hashKey(client, server) & setMask_) * kWays;
+  prefetchSets((hashKey(client, server) & setMask_) * kWays, hashServer(server));
+}
+
+// The entry set and the per-server set are far apart and usually cold: both loads start at
+// once, so the per-server set (read when the client's own answer is missing) costs no second
+// wait.
+void NameCache::prefetchSets(size_t base, uint64_t serverHash) const {
   const auto* set = reinterpret_cast<const char*>(&entries_[base]);
   for (size_t line = 0; line < kWays * sizeof(Entry); line += 64) __builtin_prefetch(set + line);
-  __builtin_prefetch(&shared_[hashServer(server) & sharedSetMask_]);
+  __builtin_prefetch(&shared_[serverHash & sharedSetMask_]);
 }
 
 bool NameCache::lookupAnyClient(const IpAddress& server, TimeUs now, NameHit& out) const {
-  const uint64_t h = hashServer(server);
+  return lookupAnyClientIn(hashServer(server), server, now, out);
+}
+
+bool NameCache::lookupAnyClientIn(uint64_t h, const IpAddress& server, TimeUs now,
+                                  NameHit& out) const {
   const SharedSet& set = shared_[h & sharedSetMask_];
   const uint32_t tag = sharedTag(h);
   for (size_t w = 0; w < kSharedWays; ++w) {

@@ -782,12 +782,7 @@ bool FlowNamer::lateAnswer(const Flow& f, NameHit& hit) const {
 }
 
 bool FlowNamer::cachedName(const Flow& f, TimeUs at, NameHit& hit) const {
-  // The cache's entry set and per-server set are far apart and usually cold: both loads start
-  // at once, so the per-server set (read when the client's own answer is missing) costs no
-  // second wait.
-  cache_->prefetch(f.localAddr(), f.remoteAddr());
-  return cache_->lookup(f.localAddr(), f.remoteAddr(), at, hit) ||
-         cache_->lookupAnyClient(f.remoteAddr(), at, hit);
+  return cache_->lookupOrAnyClient(f.localAddr(), f.remoteAddr(), at, hit);
 }
 
 FlowNaming FlowNamer::refresh(Flow& f) {

@@ -114,6 +114,10 @@ public:
   /// only a shared resolver's queries are seen). Hits have `shared` set, even when the answer
   /// was in fact this client's. On a miss `out` is left unchanged.
   bool lookupAnyClient(const IpAddress& server, TimeUs now, NameHit& out) const;
+  /// lookup(), else lookupAnyClient(): the same answers and counters as calling the two in
+  /// turn, with each hash computed once and the per-server set loading during the first.
+  bool lookupOrAnyClient(const IpAddress& client, const IpAddress& server, TimeUs now,
+                         NameHit& out) const;
   /// Starts loading the entry set lookup(client, server) reads and the per-server set
   /// lookupAnyClient(server) reads, so that their cache misses overlap each other and whatever
   /// the caller does before the look-ups. Changes nothing, counts nothing.
@@ -149,6 +153,11 @@ private:
   void updateShared(const IpAddress& server, uint64_t serverHash, size_t entryIndex, TimeUs now);
   void unshare(const IpAddress& server, size_t entryIndex);
   bool resolve(const Entry& e, TimeUs now, NameHit& out) const;
+  void prefetchSets(size_t base, uint64_t serverHash) const;
+  bool lookupIn(size_t base, const IpAddress& client, const IpAddress& server, TimeUs now,
+                NameHit& out) const;
+  bool lookupAnyClientIn(uint64_t serverHash, const IpAddress& server, TimeUs now,
+                         NameHit& out) const;
   uint64_t intern(std::string_view name, std::string_view canonical);
   uint64_t append(std::string_view name, std::string_view canonical, uint32_t hash);
   void dropTail();

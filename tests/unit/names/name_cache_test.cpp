@@ -443,6 +443,7 @@ TEST(NameCache, ByteRingWrapsOnLongNames) {
 
 TEST(NameCache, NamesStillAskedSurviveTheRing) {
   NameCacheConfig cfg = smallConfig();
+  cfg.entries = 1u << 16;  // ~420 entries in 16384 sets: no entry is evicted, names are
   cfg.nameRecords = 8;
   NameCache c(cfg);
   // "hot.example" is asked again and again among new names. Whatever the phase of the ring,
@@ -649,6 +650,54 @@ TEST(NameCache, SharedSlotsFollowTheirEntries) {
   }
   EXPECT_GT(checked, 1000u);
   EXPECT_GT(c.stats().evicted, 100u);
+}
+
+// lookupOrAnyClient() is lookup() then lookupAnyClient(): two caches fed the same answers, one
+// asked each way, give the same names and the same counters.
+TEST(NameCache, LookupOrAnyClientIsTheTwoLookupsInTurn) {
+  NameCacheConfig cfg;
+  cfg.entries = 64;  // sets fill up: evictions and shared fallbacks both happen
+  NameCache pair(cfg), combined(cfg);
+  std::mt19937 rng(17);
+  std::vector<IpAddress> clients, servers;
+  for (uint32_t i = 0; i < 6; ++i) clients.push_back(IpAddress::fromV4(0x0a000100u + i));
+  for (uint32_t i = 0; i < 40; ++i) servers.push_back(IpAddress::fromV4(0xcb007100u + i));
+  servers.push_back(ip("2001:db8::5"));
+  TimeUs now = kT0;
+  size_t own = 0, shared = 0, none = 0;
+  for (int step = 0; step < 3000; ++step) {
+    now += 200'000 + TimeUs(rng() % 2'000'000);
+    if (rng() % 3 == 0) {
+      const std::string name = "n" + std::to_string(rng() % 30) + ".example";
+      const IpAddress& client = clients[rng() % clients.size()];
+      const auto r = response(name, {}, {{servers[rng() % servers.size()], 5 + uint32_t(rng() % 120)}});
+      pair.insert(client, *r, now);
+      combined.insert(client, *r, now);
+      continue;
+    }
+    const IpAddress& client = clients[rng() % clients.size()];
+    const IpAddress& server = servers[rng() % servers.size()];
+    NameHit a, b;
+    const bool hitA = pair.lookup(client, server, now, a) || pair.lookupAnyClient(server, now, a);
+    const bool hitB = combined.lookupOrAnyClient(client, server, now, b);
+    ASSERT_EQ(hitA, hitB) << step;
+    if (!hitA) {
+      ++none;
+      continue;
+    }
+    EXPECT_EQ(a.name, b.name) << step;
+    EXPECT_EQ(a.expires, b.expires) << step;
+    EXPECT_EQ(a.shared, b.shared) << step;
+    ++(a.shared ? shared : own);
+  }
+  EXPECT_GT(own, 100u);
+  EXPECT_GT(shared, 100u);
+  EXPECT_GT(none, 100u);
+  EXPECT_EQ(pair.stats().hits, combined.stats().hits);
+  EXPECT_EQ(pair.stats().misses, combined.stats().misses);
+  EXPECT_EQ(pair.stats().sharedHits, combined.stats().sharedHits);
+  EXPECT_EQ(pair.stats().sharedMisses, combined.stats().sharedMisses);
+  EXPECT_EQ(pair.stats().expired, combined.stats().expired);
 }
 
 // ---- No allocation after construction ----
