@@ -127,7 +127,7 @@ void Engine::rotate() {
   for (size_t i = 0; i < previous.len; ++i) {
     const Pending& pd = previous.pending[i];
     // A packet that will start a flow: its answer-cache look-up's sets load now too.
-    if (pd.keyed && table_.prefetchFlow(pd.key.hash))
+    if (pd.keyed && table_.prefetchFlow(pd.key.hash) && namer_.hasAnswers())
       namer_.prefetchStart(pd.view, table_.localIsSrc(pd.view));
   }
   filling_ = (filling_ + 1) % kStages;

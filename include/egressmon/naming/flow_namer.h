@@ -75,8 +75,10 @@ public:
   /// loading what its answer-cache look-up reads. `localIsSrc`: the source will be the local
   /// side.
   void prefetchStart(const PacketView& p, bool localIsSrc) const {
-    if (cache_) cache_->prefetch(localIsSrc ? p.src : p.dst, localIsSrc ? p.dst : p.src);
+    cache_->prefetch(localIsSrc ? p.src : p.dst, localIsSrc ? p.dst : p.src);
   }
+  /// Whether DNS answers have been cached (prefetchStart() may be called).
+  bool hasAnswers() const { return cache_ != nullptr; }
   /// Whether onPacket() has anything to do with this packet: a DNS response, payload of a
   /// flow still being looked at, or a SYN opening one. Inline, so the common packet costs a bit
   /// test and no call.
