@@ -198,6 +198,7 @@ int analyzeCommand(const std::vector<std::string>& args) {
   ctx.flows = &engine.flows().stats();
   ctx.geo = geo.value().resolver.get();
   ctx.names = &engine.namer().stats();
+  if (const NameCache* cache = engine.namer().cache()) ctx.answerCache = &cache->stats();
   if (o.json) {
     const std::string doc = report.toJson(ctx);
     std::fwrite(doc.data(), 1, doc.size(), stdout);

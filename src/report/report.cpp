@@ -313,6 +313,16 @@ std::vector<std::pair<std::string, uint64_t>> statRows(const ReportContext& ctx)
     v.emplace_back("inspections", n.inspections);
     v.emplace_back("inspections_dropped", n.inspectionsDropped);
     v.emplace_back("names_dropped", n.namesDropped);
+    // The answer cache's counters; all 0 when no DNS answer was seen (the cache is created on
+    // the first one), so the set of keys does not depend on the traffic.
+    const NameCacheStats c = ctx.answerCache != nullptr ? *ctx.answerCache : NameCacheStats{};
+    v.emplace_back("dns_cache_answers", c.inserts);
+    v.emplace_back("dns_cache_evicted", c.evicted);
+    v.emplace_back("dns_cache_lookups", c.hits + c.misses);
+    v.emplace_back("dns_cache_hits", c.hits);
+    v.emplace_back("dns_cache_shared_hits", c.sharedHits);
+    v.emplace_back("dns_cache_expired", c.expired);
+    v.emplace_back("dns_cache_stale_names", c.staleNames);
   }
   if (ctx.judge != nullptr) {
     const JudgeStats& j = *ctx.judge;

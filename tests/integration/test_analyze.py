@@ -195,7 +195,9 @@ class JsonFieldNames(unittest.TestCase):
                          "geo_special", "dns_responses", "dns_malformed", "names_sni", "names_quic",
                          "names_http", "names_dns_at_start", "names_dns_later", "names_ech",
                          "flows_encrypted_dns", "inspections", "inspections_dropped",
-                         "names_dropped"} == set(doc["stats"]))
+                         "names_dropped", "dns_cache_answers", "dns_cache_evicted",
+                         "dns_cache_lookups", "dns_cache_hits", "dns_cache_shared_hits",
+                         "dns_cache_expired", "dns_cache_stale_names"} == set(doc["stats"]))
         self.assertEqual(set(doc["apps"][0]), {"app", "country", "name", "address_class", "flows",
                                                "bytes_out", "bytes_in", "packets_out", "packets_in"})
         self.assertRegex(tcp["first_seen"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -223,6 +225,15 @@ class Names(unittest.TestCase):
             named += 1
         self.assertEqual(named, 4)  # three named, and the inbound one deliberately not
         self.assertEqual(doc["stats"]["dns_responses"], 2)
+        # Every name from DNS came through the answer cache, and each flow asked it at least
+        # once (at its start); nothing was pushed out or expired in a capture this small.
+        st = doc["stats"]
+        self.assertGreaterEqual(st["dns_cache_answers"], 2)
+        self.assertGreaterEqual(st["dns_cache_lookups"], st["flows"])
+        self.assertEqual(st["dns_cache_hits"] + st["dns_cache_shared_hits"],
+                         st["names_dns_at_start"] + st["names_dns_later"])
+        self.assertEqual(st["dns_cache_evicted"], 0)
+        self.assertEqual(st["dns_cache_expired"], 0)
         apps = {(a["app"], a["country"]): a for a in doc["apps"]}
         self.assertEqual(apps[("TikTok", "CN")]["flows"], 1)
         self.assertEqual(apps[("Telegram", "DE")]["flows"], 1)

@@ -26,6 +26,7 @@ struct ReportContext {
   const FlowTableStats* flows = nullptr;
   const GeoResolver* geo = nullptr;
   const FlowNamerStats* names = nullptr;
+  const NameCacheStats* answerCache = nullptr;     // null: no DNS answer was cached
   const Policy* policy = nullptr;                  // null: no region policy (no verdicts)
   const JudgeStats* judge = nullptr;
   std::optional<AlertPipelineStats> alerts;        // set when a policy ran
