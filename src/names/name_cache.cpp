@@ -42,8 +42,10 @@ uint64_t absorb(uint64_t h, uint64_t w) {
 
 // Address hashes run once or twice per new flow and per answer, so they are short: 64x64->128
 // multiplies folded to 64 bits (as wyhash's mum), the two of a key side by side.
+__extension__ typedef unsigned __int128 Uint128;  // GCC and Clang on 64-bit targets
+
 uint64_t mum(uint64_t a, uint64_t b) {
-  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  const Uint128 r = static_cast<Uint128>(a) * b;
   return uint64_t(r) ^ uint64_t(r >> 64);
 }
 
