@@ -337,11 +337,14 @@ struct FlowNamer::Impl {
     Quic,
     Start,  // assembling from the known stream start; its first segment has not come yet
     Held,   // segments held in a HeldSegments until the one they follow comes
+    Dns,    // a DNS server's TCP stream, from a message boundary, while a response is split
   };
   enum class Holds : uint8_t { Nothing, Assembler, Quic, Held };
   struct SlotInfo {
     Kind kind = Kind::Tls;
     Holds holds = Holds::Nothing;
+    uint16_t consumed = 0;  // Kind::Dns: assembled bytes already read as whole messages
+    uint32_t base = 0;      // Kind::Dns: sequence number of the assembler's first byte
   };
   static_assert(std::is_trivially_destructible_v<StreamPrefixAssembler> &&
                 std::is_trivially_destructible_v<QuicInitialReader> &&
@@ -504,6 +507,73 @@ void FlowNamer::onFlowStart(Flow& f) {
   if (!matched) matchApp(f);
 }
 
+// DNS over TCP (RFC 1035 4.2.2, RFC 7766): messages follow one another in the server's stream,
+// each after a 2-byte length. Most segments hold whole responses and are read in place. Once
+// one continues into later segments, the server's stream is followed in a slot for the rest of
+// the flow: assembled from that message on, and restarted at each message boundary, so that
+// retransmissions and reordered segments are placed by sequence number, not misread as
+// messages. A response too large for a slot (16 KiB), or with no slot free, is counted in
+// dnsTcpSkipped and the rest of the stream is left alone: its message boundaries are unknown.
+void FlowNamer::readDnsTcp(Flow& f, const PacketView& p) {
+  if (f.nameFlags & Flow::kDnsStreamLost) return;
+  Impl& m = *impl_;
+  const uint32_t seq = p.tcpSeq + ((p.tcpFlags & kTcpSyn) ? 1u : 0u);
+  auto lose = [&](bool hadSlot) {
+    ++stats_.dnsTcpSkipped;
+    if (hadSlot) m.drop(f.id);
+    f.nameFlags = uint8_t((f.nameFlags & ~Flow::kDnsStream) | Flow::kDnsStreamLost);
+  };
+  // Whether the message starting `at` bytes into the slot's stream can end within the slot.
+  auto fits = [](const StreamPrefixAssembler& a, size_t at) {
+    size_t need = 2;
+    if (a.contiguous() - at >= 2) need += size_t(a.data()[at]) << 8 | a.data()[at + 1];
+    return at + need <= StreamPrefixAssembler::kMaxCapacity;
+  };
+  uint32_t slot;
+  if (!(f.nameFlags & Flow::kDnsStream)) {
+    if (p.payloadLen == 0) return;
+    const size_t used = readDnsMessages(p, p.payload, p.payloadLen);
+    if (used == p.payloadLen) return;
+    slot = m.take(f.id, Impl::Kind::Dns);
+    if (slot == Impl::kNoSlot) {
+      lose(false);
+      return;
+    }
+    f.nameFlags |= Flow::kDnsStream;
+    m.slots[slot].base = seq + uint32_t(used);
+    m.slots[slot].consumed = 0;
+    m.assembler(slot, m.slots[slot].base);
+  } else {
+    slot = m.slotOf.find(f.id);
+  }
+  Impl::SlotInfo& info = m.slots[slot];
+  StreamPrefixAssembler& a = m.state<StreamPrefixAssembler>(slot);
+  a.add(seq, p.payload, p.payloadLen);
+  info.consumed = uint16_t(info.consumed +
+                           readDnsMessages(p, a.data() + info.consumed, a.contiguous() - info.consumed));
+  if (info.consumed == a.contiguous() && !a.pending()) {
+    // At a message boundary with nothing waiting: start the assembler again from here.
+    info.base += info.consumed;
+    info.consumed = 0;
+    a.reset(info.base);
+  } else if (!fits(a, info.consumed)) {
+    lose(true);
+  }
+}
+
+// Reads the whole messages at the start of `data` (each after its 2-byte length); returns the
+// bytes they take, leaving a message cut short (or its length cut short) unread.
+size_t FlowNamer::readDnsMessages(const PacketView& p, const uint8_t* data, size_t len) {
+  size_t pos = 0;
+  while (len - pos >= 2) {
+    const size_t n = size_t(data[pos]) << 8 | data[pos + 1];
+    if (n > len - pos - 2) break;
+    readDns(p, data + pos + 2, n);
+    pos += 2 + n;
+  }
+  return pos;
+}
+
 void FlowNamer::readDns(const PacketView& p, const uint8_t* msg, size_t len) {
   if (parseDnsResponse(msg, len, impl_->dns) != DnsStatus::Ok) {
     ++stats_.dnsMalformed;
@@ -531,15 +601,17 @@ void FlowNamer::onPacket(Flow& f, const PacketView& p, bool out) {
   if (dnsPort_[p.sport]) {
     if (p.proto == kProtoUdp) {
       readDns(p, p.payload, p.payloadLen);
-    } else if (p.proto == kProtoTcp && p.payloadLen > 2) {
-      // One message per segment is read (the common case); a response split over segments
-      // is skipped.
-      const size_t n = size_t(p.payload[0]) << 8 | p.payload[1];
-      if (n + 2 <= p.payloadLen) readDns(p, p.payload + 2, n);
+    } else if (p.proto == kProtoTcp) {
+      readDnsTcp(f, p);
     }
     return;
   }
   if (f.nameFlags & Flow::kInspectDone) return;
+  // Queries to a DNS server name nothing; its responses are read above.
+  if (p.proto == kProtoTcp && dnsPort_[p.dport]) {
+    f.nameFlags |= Flow::kInspectDone;
+    return;
+  }
   // Client hellos and requests name the side that receives them. When a remote client opened
   // the flow, they name our own server, not the remote: such flows are named by DNS only.
   if (!f.initiatorLocal()) {
@@ -797,7 +869,8 @@ FlowNaming FlowNamer::refresh(Flow& f) {
 void FlowNamer::release(const Flow& f) {
   Impl& m = *impl_;
   m.names.unref(f.nameId);
-  if (!(f.nameFlags & Flow::kInspectDone)) m.drop(f.id);  // only those may hold a slot
+  // Only those may hold a slot.
+  if (!(f.nameFlags & Flow::kInspectDone) || (f.nameFlags & Flow::kDnsStream)) m.drop(f.id);
 }
 
 }  // namespace egressmon

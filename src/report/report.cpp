@@ -303,6 +303,7 @@ std::vector<std::pair<std::string, uint64_t>> statRows(const ReportContext& ctx)
     const FlowNamerStats& n = *ctx.names;
     v.emplace_back("dns_responses", n.dnsResponses);
     v.emplace_back("dns_malformed", n.dnsMalformed);
+    v.emplace_back("dns_tcp_skipped", n.dnsTcpSkipped);
     v.emplace_back("names_sni", n.sniNames);
     v.emplace_back("names_quic", n.quicNames);
     v.emplace_back("names_http", n.httpNames);

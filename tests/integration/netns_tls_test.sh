@@ -12,83 +12,22 @@ set -euo pipefail
 bin=$1
 src=$2
 
-if [ "$(id -u)" -ne 0 ] || ! ip netns list >/dev/null 2>&1; then
-  echo "SKIP: needs root and ip netns to create the test's own network namespaces"
-  exit 77
-fi
-for tool in openssl curl tcpdump python3 perl; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/setup.sh installs it)"; exit 1; }
-done
+# shellcheck source=netns_lib.sh
+. "$(dirname "$0")/netns_lib.sh"
+netns_lab_require openssl curl tcpdump python3 perl
+netns_lab_up tls 198.51.100.20
 
-tag=$$
-CLI=em-cli-$tag
-SRV=em-srv-$tag
-WORK=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  ip netns del "$CLI" 2>/dev/null || true
-  ip netns del "$SRV" 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-wait_for() {  # wait_for <tenths of a second> <command...>
-  local n=$1
-  shift
-  for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-  echo "FAIL: timed out waiting for: $*"
-  return 1
-}
-
-ip netns add "$CLI"
-ip netns add "$SRV"
-ip link add "em-c$tag" type veth peer name "em-s$tag"
-ip link set "em-c$tag" netns "$CLI"
-ip link set "em-s$tag" netns "$SRV"
-ip -n "$CLI" link set lo up
-ip -n "$SRV" link set lo up
-# A small MTU and no segmentation offload, so the capture shows real wire-sized segments.
-ip -n "$CLI" link set "em-c$tag" mtu 576 gso_max_segs 1 up
-ip -n "$SRV" link set "em-s$tag" mtu 576 gso_max_segs 1 up
-ip -n "$CLI" addr add 192.0.2.10/24 dev "em-c$tag"
-ip -n "$SRV" addr add 198.51.100.20/24 dev "em-s$tag"
-ip -n "$CLI" route add 198.51.100.0/24 dev "em-c$tag"
-ip -n "$SRV" route add 192.0.2.0/24 dev "em-s$tag"
-
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj "/CN=www.example.de" -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
-ip netns exec "$SRV" timeout 60 openssl s_server -accept 443 -www -cert "$WORK/cert.pem" \
-  -key "$WORK/key.pem" >"$WORK/server.log" 2>&1 &
-pids+=($!)
-wait_for 50 sh -c "ip netns exec $SRV ss -ltn | grep -q ':443 '"
-
-ip netns exec "$CLI" timeout 60 tcpdump -i "em-c$tag" -n -U --immediate-mode -s 0 -w "$WORK/capture.pcap" \
-  "tcp port 443" 2>"$WORK/tcpdump.log" &
-tcpdump_pid=$!
-pids+=("$tcpdump_pid")
-wait_for 50 grep -q "listening on" "$WORK/tcpdump.log"
+netns_lab_tls_server www.example.de
+netns_lab_capture "tcp port 443"
 
 long=segmented.$(printf 'label%02d.' $(seq 1 12))example.de
 alpn=$(printf 'proto-%02d,' $(seq 1 40))h2
-in_cli() { ip netns exec "$CLI" timeout 15 "$@" </dev/null >>"$WORK/clients.log" 2>&1 || true; }
 in_cli openssl s_client -connect 198.51.100.20:443 -servername www.example.de
 in_cli curl -sk --resolve shop.example.de:443:198.51.100.20 https://shop.example.de/
 # A ClientHello larger than one MSS (536 bytes here): long name, many ALPN protocols.
 in_cli openssl s_client -connect 198.51.100.20:443 -servername "$long" -alpn "$alpn"
-sleep 1
-kill -INT "$tcpdump_pid"
-wait "$tcpdump_pid" 2>/dev/null || true
-
-perl "$src/tests/fixtures/make-mmdb.pl" --schema maxmind-country --out "$WORK/country.mmdb"
-cat >"$WORK/lab.toml" <<EOF
-[network]
-local_networks = ["192.0.2.0/24"]
-[geo]
-country_db = "$WORK/country.mmdb"
-lookup_special = ["documentation"]
-EOF
-"$bin" analyze --json --top 0 -q --config "$WORK/lab.toml" "$WORK/capture.pcap" >"$WORK/report.json"
+netns_lab_capture_stop
+netns_lab_analyze "$bin" "$src"
 
 python3 - "$WORK/capture.pcap" "$WORK/report.json" "$long" <<'PY'
 import json, struct, sys

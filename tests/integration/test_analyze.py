@@ -192,7 +192,7 @@ class JsonFieldNames(unittest.TestCase):
                          "flows_idle_expired", "flow_records_active_timeout", "flows_evicted",
                          "flows_peak", "fragments_matched", "fragments_unmatched", "geo_lookups",
                          "geo_cache_hits", "geo_db_lookups", "geo_db_errors",
-                         "geo_special", "dns_responses", "dns_malformed", "names_sni", "names_quic",
+                         "geo_special", "dns_responses", "dns_malformed", "dns_tcp_skipped", "names_sni", "names_quic",
                          "names_http", "names_dns_at_start", "names_dns_later", "names_ech",
                          "flows_encrypted_dns", "inspections", "inspections_dropped",
                          "names_dropped", "dns_cache_answers", "dns_cache_evicted",

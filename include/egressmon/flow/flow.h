@@ -96,7 +96,7 @@ struct Flow {
   uint32_t nameId = 0;         // 4  the flow's host name in the namer's table (0 = none)
   uint16_t appId = 0;          // 2  the app the catalog attributes it to (0 = none)
   uint8_t nameSource = 0;      // 1  NameSource of nameId
-  uint8_t nameFlags = 0;       // 1  kNameEch | kNameEncryptedDns | kInspectDone
+  uint8_t nameFlags = 0;       // 1  NameFlags below
 
   enum Bits : uint8_t {
     kLocalIsA = 1,          // key.a is the local endpoint
@@ -115,6 +115,9 @@ struct Flow {
                             // public outer one) or GREASE, which the wire cannot tell apart
     kNameEncryptedDns = 2,  // DNS over TLS/HTTPS/QUIC: later names of this client are hidden
     kInspectDone = 4,       // the payload needs no more looking at
+    kDnsStream = 8,         // a DNS server's TCP stream: a response is being assembled in a slot
+    kDnsStreamLost = 16,    // a DNS server's TCP stream: a response could not be read, so the
+                            // rest of the stream has no known message boundary
   };
 
   bool localIsA() const { return bits & kLocalIsA; }

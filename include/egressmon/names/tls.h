@@ -71,6 +71,8 @@ public:
   const uint8_t* data() const { return buf_; }
   size_t contiguous() const { return contiguous_; }
   bool full() const { return contiguous_ >= kMaxCapacity; }
+  /// Bytes beyond the contiguous prefix are held (out-of-order segments wait for a gap).
+  bool pending() const { return rangeCount_ != 0; }
   /// Segments dropped because they would open more than kMaxHoles out-of-order ranges.
   uint32_t droppedSegments() const { return dropped_; }
 

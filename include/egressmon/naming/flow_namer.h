@@ -38,6 +38,8 @@ struct FlowNamerConfig {
 struct FlowNamerStats {
   uint64_t dnsResponses = 0;      // parsed and cached
   uint64_t dnsMalformed = 0;      // on a DNS port but not a readable response
+  uint64_t dnsTcpSkipped = 0;     // DNS over TCP: a response not read (larger than a slot's
+                                  // 16 KiB, or no free slot) and the rest of its stream
   uint64_t sniNames = 0;
   uint64_t quicNames = 0;
   uint64_t httpNames = 0;
@@ -128,6 +130,9 @@ private:
   void readAssembled(Flow& f, uint32_t slot);
   void inspectQuic(Flow& f, const PacketView& p);
   void readDns(const PacketView& p, const uint8_t* msg, size_t len);
+  /// A segment a DNS server sent over TCP: its whole messages, and the rest assembled.
+  void readDnsTcp(Flow& f, const PacketView& p);
+  size_t readDnsMessages(const PacketView& p, const uint8_t* data, size_t len);
   void finishInspection(Flow& f);
   /// Names the flow from the ClientHello just parsed into the scratch (TLS or QUIC).
   void takeClientHello(Flow& f, NameSource src);

@@ -1,6 +1,7 @@
 #pragma once
 // Flows and TCP segments for FlowNamer tests, fed the way the engine feeds them: counters first
 // (the flow table counts every packet), then wants(), then onPacket().
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -84,6 +85,45 @@ inline void feedSegment(FlowNamer& namer, Flow& f, const Segment& s) {
 /// The server's acknowledgement (no payload): counts toward the packet bound only.
 inline void feedAck(FlowNamer& namer, Flow& f) {
   feed(namer, f, tcpPacket(f, false, kTcpAck, 7), false);
+}
+
+inline void put16(Bytes& b, size_t v) {
+  b.push_back(uint8_t(v >> 8));
+  b.push_back(uint8_t(v));
+}
+
+inline void putName(Bytes& b, const std::string& name) {
+  size_t start = 0;
+  while (start < name.size()) {
+    const size_t dot = std::min(name.find('.', start), name.size());
+    b.push_back(uint8_t(dot - start));
+    b.insert(b.end(), name.begin() + long(start), name.begin() + long(dot));
+    start = dot + 1;
+  }
+  b.push_back(0);
+}
+
+/// A DNS response to "A? name" with `answers` A records 203.0.113.(first + i), TTL 300, each owner a
+/// pointer to the question; as sent over TCP, after its 2-byte length.
+inline Bytes dnsTcpResponse(const std::string& name, size_t answers, uint8_t first = 1) {
+  Bytes m;
+  put16(m, 0x1234);
+  put16(m, 0x8180);  // response, RD, RA, NOERROR
+  put16(m, 1);
+  put16(m, answers);
+  put16(m, 0);
+  put16(m, 0);
+  putName(m, name);
+  put16(m, 1);
+  put16(m, 1);
+  for (size_t i = 0; i < answers; ++i) {
+    m.insert(m.end(), {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 1, 0x2c, 0, 4, 203, 0, 113,
+                       uint8_t(first + i % 200)});
+  }
+  Bytes out;
+  put16(out, m.size());
+  out.insert(out.end(), m.begin(), m.end());
+  return out;
 }
 
 }  // namespace egressmon::namer_test

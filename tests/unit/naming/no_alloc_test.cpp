@@ -101,5 +101,34 @@ TEST_F(NamerNoAlloc, ReassemblingAReorderedClientHello) {
   EXPECT_EQ(namer_->stats().inspections, 201u);
 }
 
+TEST_F(NamerNoAlloc, DnsResponsesOverTcpWholeAndSplit) {
+  // A resolver connection per round: a response split over two segments (assembled in a slot),
+  // then a whole one; a flow to an answered address is named from them.
+  const Bytes split = dnsTcpResponse("split.example.test", 40, 1);
+  const Bytes whole = dnsTcpResponse("whole.example.test", 2, 100);
+  auto round = [&] {
+    Flow r = tcpFlow(nextId_++);
+    r.key.portB = 53;
+    for (auto [off, len] : {std::pair<size_t, size_t>{0, 300}, {300, split.size() - 300}})
+      feed(*namer_, r, tcpPacket(r, false, kTcpAck, 7000 + uint32_t(off), split.data() + off, len), false);
+    feed(*namer_, r, tcpPacket(r, false, kTcpAck, 7000 + uint32_t(split.size()), whole.data(), whole.size()), false);
+    namer_->release(r);
+    Flow f = tcpFlow(nextId_++);
+    f.key.b = IpAddress::fromV4(0xcb007100u + 7);  // 203.0.113.7, answered for split.example.test
+    namer_->onFlowStart(f);
+    const bool named = namer_->describe(f).hostname == "split.example.test";
+    namer_->release(f);
+    return named;
+  };
+  ASSERT_TRUE(round());  // warm: the answer cache, the slot, the name
+  startCounting();
+  int named = 0;
+  for (int i = 0; i < 200; ++i) named += round();
+  EXPECT_EQ(stopCounting(), 0);
+  EXPECT_EQ(named, 200);
+  EXPECT_EQ(namer_->stats().dnsResponses, 402u);
+  EXPECT_EQ(namer_->slotsInUse(), 0u);
+}
+
 }  // namespace
 }  // namespace egressmon
