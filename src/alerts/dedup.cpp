@@ -24,20 +24,37 @@ std::pair<char, std::string> keyTarget(const Alert& a) {
   return {'i', a.remoteAddr.toString()};
 }
 
+void appendLower(std::string& k, std::string_view s) {
+  for (char c : s) k += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 std::string_view countryPart(const Alert& a) {
   return a.country.empty() ? std::string_view("??") : a.country.view();
 }
 
-/// The map key: NUL-separated and tagged, so no app or host name can collide with another key.
-std::string mapKey(const Alert& a) {
-  auto [tag, target] = keyTarget(a);
-  std::string k = a.app;
+/// The map key, built into `k` (its capacity reused): NUL-separated and tagged, so no app or
+/// host name can collide with another key. The target is written as alertDedupKey() shows it,
+/// except an address, kept as its 16 bytes (the last field, of fixed length): formatting it
+/// costs more than the rest of a repeat's work.
+void mapKey(const Alert& a, std::string& k) {
+  k.assign(a.app);
   k += '\0';
   k += countryPart(a);
   k += '\0';
-  k += tag;
-  k += target;
-  return k;
+  if (a.asn != 0) {
+    k += 'a';
+    const fmt::format_int n(a.asn);
+    k.append(n.data(), n.size());
+  } else if (!a.domain.empty()) {
+    k += 'd';
+    appendLower(k, a.domain);
+  } else if (!a.hostname.empty()) {
+    k += 'h';
+    appendLower(k, a.hostname);
+  } else {
+    k += 'i';
+    k.append(reinterpret_cast<const char*>(a.remoteAddr.data()), 16);
+  }
 }
 
 }  // namespace
@@ -67,18 +84,31 @@ AlertDeduplicator::Entry& AlertDeduplicator::entryFor(const std::string& key, Ti
     return *it->second;
   }
   if (index_.size() >= cfg_.maxKeys) {
+    // The least recently seen key makes room. Its list entry and index node are reused for
+    // the new key (strings keep their buffers), so a full table allocates nothing per key.
     Entry& victim = lru_.back();
     ++stats_.evictions;
     stats_.evictedRepeats += victim.repeats;
-    index_.erase(victim.key);
-    lru_.pop_back();
+    auto node = index_.extract(victim.key);
+    lru_.splice(lru_.begin(), lru_, std::prev(lru_.end()));
+    std::vector<std::string> hosts = std::move(victim.hosts);
+    hosts.clear();
+    std::string oldKey = std::move(victim.key);
+    victim = Entry{};
+    victim.hosts = std::move(hosts);
+    oldKey.assign(key);
+    victim.key = std::move(oldKey);
+    node.key() = victim.key;
+    node.mapped() = lru_.begin();
+    index_.insert(std::move(node));
+  } else {
+    lru_.emplace_front();
+    lru_.front().key = key;
+    index_.emplace(key, lru_.begin());
   }
-  lru_.emplace_front();
   Entry& e = lru_.front();
-  e.key = key;
   e.firstSeen = now;
   e.lastSeen = now;
-  index_.emplace(key, lru_.begin());
   return e;
 }
 
@@ -112,7 +142,8 @@ void AlertDeduplicator::account(Entry& e, const Alert& a, TimeUs now) {
 DedupDecision AlertDeduplicator::offer(Alert& a, TimeUs now,
                                        const std::function<bool(TimeUs)>& admit) {
   ++stats_.offered;
-  Entry& e = entryFor(mapKey(a), now);
+  mapKey(a, keyScratch_);
+  Entry& e = entryFor(keyScratch_, now);
   account(e, a, now);
   // A packet time before the window's start (captures replayed out of order) counts as inside.
   const bool inWindow = e.emittedOnce && now - e.windowStart < cfg_.window;

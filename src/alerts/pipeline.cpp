@@ -76,15 +76,14 @@ void AlertPipeline::writeSummary(const RateLimitSummary& s) {
   }
 }
 
-RaiseOutcome AlertPipeline::raise(const Alert& in) {
+RaiseOutcome AlertPipeline::raise(Alert a) {
   ++stats_.raised;
-  lastTime_ = std::max(lastTime_, in.time);
-  if (auto s = limiter_.poll(in.time)) writeSummary(*s);
-  if (in.severity < minSeverity_) {
+  lastTime_ = std::max(lastTime_, a.time);
+  if (auto s = limiter_.poll(a.time)) writeSummary(*s);
+  if (a.severity < minSeverity_) {
     ++stats_.belowLevel;
     return RaiseOutcome::BelowLevel;
   }
-  Alert a = in;
   const DedupDecision d =
       dedup_.offer(a, a.time, [this](TimeUs now) { return limiter_.admit(now); });
   switch (d) {

@@ -1,6 +1,7 @@
 #include "egressmon/judge/flow_judge.h"
 
 #include <limits>
+#include <utility>
 
 #include "egressmon/alerts/pipeline.h"
 #include "egressmon/apps/public_suffix.h"
@@ -108,7 +109,7 @@ void FlowJudge::raise(const Flow& f, const FlowNaming& naming, const Verdict& v,
   a.packetsIn = f.pktsIn;
   a.flowId = f.id;
   ++stats_.alerts;
-  alerts_.raise(a);
+  alerts_.raise(std::move(a));
 }
 
 }  // namespace egressmon

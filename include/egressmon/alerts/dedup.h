@@ -88,6 +88,7 @@ private:
   Lru lru_;
   std::unordered_map<std::string, Lru::iterator> index_;
   DedupStats stats_;
+  std::string keyScratch_;  // the key of the alert being offered (its buffer reused)
 };
 
 }  // namespace egressmon

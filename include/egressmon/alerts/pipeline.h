@@ -74,8 +74,9 @@ public:
 
   /// Raises one alert at its packet time a.time. When emitted, it has reached every sink and
   /// every sink was flushed before this returns. A pending rate-limit summary whose interval
-  /// ended by a.time is written first. Never throws; sink errors are counted.
-  RaiseOutcome raise(const Alert& a);
+  /// ended by a.time is written first. Never throws; sink errors are counted. Taken by value:
+  /// pass an alert built for the call with std::move and it is not copied.
+  RaiseOutcome raise(Alert a);
   /// Lets packet time advance without an alert (timer or end of a packet batch), so that the
   /// summary of an ended rate-limit interval is written without waiting for the next alert.
   void tick(TimeUs now);

@@ -125,6 +125,22 @@ TEST(AlertDedup, KeysSeparateAppsCountriesAndAsns) {
   EXPECT_EQ(offer(d, h2), DedupDecision::Repeat);
   EXPECT_EQ(offer(d, ip), DedupDecision::Emit);
   EXPECT_EQ(d.size(), 7u);
+
+  // Without a name either, the remote address: each its own key, IPv4 apart from an IPv6
+  // address ending in the same bytes, and apart from a host name written as that address.
+  Alert ip2 = ip;
+  ip2.remoteAddr = IpAddress::parse("198.51.100.21").value();
+  Alert ip6 = ip;
+  ip6.remoteAddr = IpAddress::parse("2001:db8::c633:6414").value();  // ends like 198.51.100.20
+  Alert asHost = ip;
+  asHost.hostname = "198.51.100.20";
+  Alert ipAgain = ip;
+  EXPECT_EQ(offer(d, ip2), DedupDecision::Emit);
+  EXPECT_EQ(offer(d, ip6), DedupDecision::Emit);
+  EXPECT_EQ(offer(d, asHost), DedupDecision::Emit);
+  EXPECT_EQ(offer(d, ipAgain), DedupDecision::Repeat);
+  EXPECT_EQ(d.size(), 10u);
+  EXPECT_EQ(ip6.evidence.key, "firefox|US|2001:db8::c633:6414");
 }
 
 TEST(AlertDedup, HostSampleHoldsAtMostFiveDistinctNames) {
@@ -216,9 +232,15 @@ TEST(AlertDedup, BoundedMemoryEvictsLeastRecentlySeenAndCounts) {
   Alert a1late = forAsn(1, kT0 + 22);
   EXPECT_EQ(offer(d, a1late), DedupDecision::Repeat);
   Alert a3again = forAsn(3, kT0 + 23);
+  a3again.hostname = "fresh.example.org";
   EXPECT_EQ(offer(d, a3again), DedupDecision::Emit);
+  // It took the place of the evicted key 4 and nothing of that key's evidence.
+  EXPECT_EQ(a3again.evidence.key, "firefox|US|AS3");
   EXPECT_EQ(a3again.evidence.firstSeen, kT0 + 23);
   EXPECT_EQ(a3again.evidence.flows, 1u);
+  EXPECT_EQ(a3again.evidence.bytesOut, 1u);
+  EXPECT_EQ(a3again.evidence.repeatsSuppressed, 0u);
+  EXPECT_EQ(a3again.evidence.hosts, std::vector<std::string>{"fresh.example.org"});
   EXPECT_EQ(d.size(), 3u);
   EXPECT_EQ(d.stats().evictions, 3u);
 }
