@@ -169,9 +169,10 @@ private:
   std::string out_;
 };
 
-}  // namespace
-
-void appendJsonString(std::string& out, std::string_view s) {
+// A quoted string, escaped for JSON (RFC 8259; U+2028/2029 escaped too, for JavaScript
+// readers; an invalid UTF-8 byte becomes U+FFFD) or for the text format (\xNN for control and
+// invalid bytes, \uNNNN for code points that could mislead a reader of the log).
+void appendQuoted(std::string& out, std::string_view s, bool json) {
   out += '"';
   for (size_t i = 0; i < s.size();) {
     const char c = s[i];
@@ -183,11 +184,15 @@ void appendJsonString(std::string& out, std::string_view s) {
         case '\n': out += "\\n"; break;
         case '\r': out += "\\r"; break;
         case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
         default:
-          if (u < 0x20 || u == 0x7f) {
+          if (json && c == '\b') {
+            out += "\\b";
+          } else if (json && c == '\f') {
+            out += "\\f";
+          } else if ((u < 0x20 || u == 0x7f) && json) {
             fmt::format_to(std::back_inserter(out), "\\u{:04x}", u);
+          } else if (u < 0x20 || u == 0x7f) {
+            fmt::format_to(std::back_inserter(out), "\\x{:02x}", u);
           } else {
             out += c;
           }
@@ -198,10 +203,13 @@ void appendJsonString(std::string& out, std::string_view s) {
     uint32_t cp = 0;
     const size_t n = utf8Sequence(s, i, cp);
     if (n == 0) {
-      out += "\\ufffd";  // one replacement character per invalid byte
+      if (json) {
+        out += "\\ufffd";  // one replacement character per invalid byte
+      } else {
+        fmt::format_to(std::back_inserter(out), "\\x{:02x}", u);
+      }
       ++i;
-    } else if (cp == 0x2028 || cp == 0x2029) {
-      // Valid JSON either way; escaped so that JavaScript consumers read the line too.
+    } else if (json ? (cp == 0x2028 || cp == 0x2029) : isDeceptive(cp)) {
       fmt::format_to(std::back_inserter(out), "\\u{:04x}", cp);
       i += n;
     } else {
@@ -211,6 +219,10 @@ void appendJsonString(std::string& out, std::string_view s) {
   }
   out += '"';
 }
+
+}  // namespace
+
+void appendJsonString(std::string& out, std::string_view s) { appendQuoted(out, s, true); }
 
 void appendTextValue(std::string& out, std::string_view s) {
   if (s.empty()) {
@@ -223,41 +235,7 @@ void appendTextValue(std::string& out, std::string_view s) {
     out += s;
     return;
   }
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    const char c = s[i];
-    const auto u = static_cast<uint8_t>(c);
-    if (u < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (u < 0x20 || u == 0x7f) {
-            fmt::format_to(std::back_inserter(out), "\\x{:02x}", u);
-          } else {
-            out += c;
-          }
-      }
-      ++i;
-      continue;
-    }
-    uint32_t cp = 0;
-    const size_t n = utf8Sequence(s, i, cp);
-    if (n == 0) {
-      fmt::format_to(std::back_inserter(out), "\\x{:02x}", u);
-      ++i;
-    } else if (isDeceptive(cp)) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", cp);
-      i += n;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  out += '"';
+  appendQuoted(out, s, false);
 }
 
 std::string formatAlertText(const Alert& a, TextStyle style) {

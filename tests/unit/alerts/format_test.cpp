@@ -142,6 +142,10 @@ TEST(AlertText, ValueQuotingAndEscaping) {
   EXPECT_EQ(textValue("bad\xff\xc3"), "\"bad\\xff\\xc3\"");
   EXPECT_EQ(textValue("evil\xe2\x80\xaegnp.com"), "\"evil\\u202egnp.com\"");  // RLO override
   EXPECT_EQ(textValue("c1\xc2\x85"), "\"c1\\u0085\"");
+  // Backspace and form feed have JSON escapes of their own; the text format writes them as
+  // any other control byte. U+2028, escaped in JSON, is a deceptive break in text too.
+  EXPECT_EQ(textValue("b\bf\f"), "\"b\\x08f\\x0c\"");
+  EXPECT_EQ(textValue("ls\xe2\x80\xa8"), "\"ls\\u2028\"");
 }
 
 TEST(AlertJson, ExactLineForFixedInput) {
