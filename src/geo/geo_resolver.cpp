@@ -3,6 +3,7 @@
 // line. A hit marks its way most recent; a miss replaces the empty or least recent way.
 #include <cstring>
 
+#include "egressmon/core/hash.h"
 #include "egressmon/geo/geo.h"
 
 namespace egressmon {
@@ -27,13 +28,7 @@ uint64_t hashAddress(const uint8_t* b) {
   uint64_t lo;
   std::memcpy(&hi, b, 8);
   std::memcpy(&lo, b + 8, 8);
-  uint64_t h = hi * 0x9e3779b97f4a7c15ULL ^ (lo + 0x632be59bd9b4e019ULL);
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
+  return fmix64(hi * 0x9e3779b97f4a7c15ULL ^ (lo + 0x632be59bd9b4e019ULL));
 }
 
 size_t roundEntries(size_t n) {

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "egressmon/core/hash.h"
+
 namespace egressmon {
 
 namespace {
@@ -25,30 +27,8 @@ size_t roundPow2(size_t n, size_t lo, size_t hi) {
   return p;
 }
 
-uint64_t finalize(uint64_t h) {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
-
-uint64_t absorb(uint64_t h, uint64_t w) {
-  h ^= w;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  return h ^ (h >> 31);
-}
-
 // Address hashes run once or twice per new flow and per answer, so they are short: 64x64->128
 // multiplies folded to 64 bits (as wyhash's mum), the two of a key side by side.
-__extension__ typedef unsigned __int128 Uint128;  // GCC and Clang on 64-bit targets
-
-uint64_t mum(uint64_t a, uint64_t b) {
-  const Uint128 r = static_cast<Uint128>(a) * b;
-  return uint64_t(r) ^ uint64_t(r >> 64);
-}
-
 struct AddressWords {
   uint64_t w[2];
   explicit AddressWords(const IpAddress& a) { std::memcpy(w, a.data(), 16); }
@@ -68,21 +48,8 @@ uint64_t hashServer(const IpAddress& server) {
              0xbf58476d1ce4e5b9ULL);
 }
 
-uint64_t absorbText(uint64_t h, std::string_view s) {
-  const char* p = s.data();
-  size_t n = s.size();
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = absorb(h, w);
-  }
-  uint64_t w = 0;
-  if (n != 0) std::memcpy(&w, p, n);  // an empty view may have a null data()
-  return absorb(h, w ^ (uint64_t(s.size()) << 56));
-}
-
 uint32_t hashNames(std::string_view name, std::string_view canonical) {
-  return uint32_t(finalize(absorbText(absorbText(0x2545f4914f6cdd1dULL, name), canonical)));
+  return uint32_t(fmix64(hashBytes(canonical, hashBytes(name, 0x2545f4914f6cdd1dULL))));
 }
 
 uint32_t sharedTag(uint64_t h) { return uint32_t(h >> 56); }

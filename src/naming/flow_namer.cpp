@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "egressmon/apps/app_catalog.h"
+#include "egressmon/core/hash.h"
 #include "egressmon/names/dns.h"
 #include "egressmon/names/http.h"
 #include "egressmon/names/quic.h"
@@ -75,30 +76,6 @@ struct AddrWords {
   }
   friend bool operator==(const AddrWords&, const AddrWords&) = default;
 };
-
-// 64-bit hash of a byte string: word at a time, multiply-xorshift mixing (as hashFlowKey).
-uint64_t mixWord(uint64_t h, uint64_t w) {
-  h ^= w;
-  h *= 0xbf58476d1ce4e5b9ull;
-  return h ^ (h >> 31);
-}
-uint64_t hashBytes(std::string_view s, uint64_t seed) {
-  const char* p = s.data();
-  size_t n = s.size();
-  uint64_t h = seed ^ (uint64_t(n) * 0x9e3779b97f4a7c15ull);
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = mixWord(h, w);
-  }
-  if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = mixWord(h, w);
-  }
-  h *= 0x94d049bb133111ebull;
-  return h ^ (h >> 29);
-}
 
 // Flow id (never 0) -> its inspection slot, for at most as many flows as there are slots:
 // open addressing at half load or less, linear probing, deletion by backward shift (no
@@ -179,6 +156,7 @@ public:
     if (name.size() > UINT16_MAX || alpn.size() > UINT16_MAX) return 0;
     uint64_t h = hashBytes(name, 0x2545f4914f6cdd1dull);
     if (!alpn.empty()) h = hashBytes(alpn, h);
+    h = fmix64(h);
     const uint32_t tag = uint32_t(h >> 32);
     const size_t mask = index_.size() - 1;
     size_t i = tag & mask;
