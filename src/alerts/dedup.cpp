@@ -7,54 +7,57 @@
 namespace egressmon {
 namespace {
 
-std::string lowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-/// The third part of the key and a tag saying which kind it is, so that a host name that looks
-/// like "AS64500" or an address never shares a key with a real ASN or address.
-std::pair<char, std::string> keyTarget(const Alert& a) {
-  if (a.asn != 0) return {'a', fmt::format("AS{}", a.asn)};
-  if (!a.domain.empty()) return {'d', lowerAscii(a.domain)};
-  if (!a.hostname.empty()) return {'h', lowerAscii(a.hostname)};
-  return {'i', a.remoteAddr.toString()};
-}
-
 void appendLower(std::string& k, std::string_view s) {
   for (char c : s) k += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+std::string lowerAscii(std::string_view s) {
+  std::string out;
+  appendLower(out, s);
+  return out;
 }
 
 std::string_view countryPart(const Alert& a) {
   return a.country.empty() ? std::string_view("??") : a.country.view();
 }
 
+/// What the key's last part is: 'a' the ASN, else 'd' the registrable domain, else 'h' the host
+/// name, else 'i' the remote address. The map key carries it as a tag, so that a host name that
+/// looks like "AS64500" or an address never shares a key with a real ASN or address.
+char targetKind(const Alert& a) {
+  if (a.asn != 0) return 'a';
+  if (!a.domain.empty()) return 'd';
+  if (!a.hostname.empty()) return 'h';
+  return 'i';
+}
+
+/// Appends the key's last part: "AS<n>", the domain or host name lower-cased, or the address -
+/// as text, or for the map key as its 16 bytes (the last field, of fixed length), since
+/// formatting an address costs more than the rest of a repeat's work.
+void appendTarget(const Alert& a, char kind, bool addressAsText, std::string& k) {
+  switch (kind) {
+    case 'a': fmt::format_to(std::back_inserter(k), "AS{}", a.asn); break;
+    case 'd': appendLower(k, a.domain); break;
+    case 'h': appendLower(k, a.hostname); break;
+    default:
+      if (addressAsText) {
+        k += a.remoteAddr.toString();
+      } else {
+        k.append(reinterpret_cast<const char*>(a.remoteAddr.data()), 16);
+      }
+  }
+}
+
 /// The map key, built into `k` (its capacity reused): NUL-separated and tagged, so no app or
-/// host name can collide with another key. The target is written as alertDedupKey() shows it,
-/// except an address, kept as its 16 bytes (the last field, of fixed length): formatting it
-/// costs more than the rest of a repeat's work.
+/// host name can collide with another key.
 void mapKey(const Alert& a, std::string& k) {
   k.assign(a.app);
   k += '\0';
   k += countryPart(a);
   k += '\0';
-  if (a.asn != 0) {
-    k += 'a';
-    const fmt::format_int n(a.asn);
-    k.append(n.data(), n.size());
-  } else if (!a.domain.empty()) {
-    k += 'd';
-    appendLower(k, a.domain);
-  } else if (!a.hostname.empty()) {
-    k += 'h';
-    appendLower(k, a.hostname);
-  } else {
-    k += 'i';
-    k.append(reinterpret_cast<const char*>(a.remoteAddr.data()), 16);
-  }
+  const char kind = targetKind(a);
+  k += kind;
+  appendTarget(a, kind, false, k);
 }
 
 }  // namespace
@@ -69,8 +72,12 @@ std::string_view dedupDecisionName(DedupDecision d) {
 }
 
 std::string alertDedupKey(const Alert& a) {
-  return fmt::format("{}|{}|{}", a.app.empty() ? std::string_view("-") : a.app, countryPart(a),
-                     keyTarget(a).second);
+  std::string k = a.app.empty() ? std::string("-") : a.app;
+  k += '|';
+  k += countryPart(a);
+  k += '|';
+  appendTarget(a, targetKind(a), true, k);
+  return k;
 }
 
 AlertDeduplicator::AlertDeduplicator(DedupConfig cfg) : cfg_(cfg) {
