@@ -315,7 +315,7 @@ struct FlowNamer::Impl {
     Quic,
     Start,  // assembling from the known stream start; its first segment has not come yet
     Held,   // segments held in a HeldSegments until the one they follow comes
-    Dns,    // a DNS server's TCP stream, from a message boundary, while a response is split
+    Dns,    // a DNS server's TCP stream, once a response split: from its last message boundary
   };
   enum class Holds : uint8_t { Nothing, Assembler, Quic, Held };
   struct SlotInfo {
@@ -523,6 +523,10 @@ void FlowNamer::readDnsTcp(Flow& f, const PacketView& p) {
     m.assembler(slot, m.slots[slot].base);
   } else {
     slot = m.slotOf.find(f.id);
+    if (slot == Impl::kNoSlot) {  // not expected: the flag and the slot go together
+      lose(false);
+      return;
+    }
   }
   Impl::SlotInfo& info = m.slots[slot];
   StreamPrefixAssembler& a = m.state<StreamPrefixAssembler>(slot);

@@ -115,7 +115,7 @@ struct Flow {
                             // public outer one) or GREASE, which the wire cannot tell apart
     kNameEncryptedDns = 2,  // DNS over TLS/HTTPS/QUIC: later names of this client are hidden
     kInspectDone = 4,       // the payload needs no more looking at
-    kDnsStream = 8,         // a DNS server's TCP stream: a response is being assembled in a slot
+    kDnsStream = 8,         // a DNS server's TCP stream, followed in a slot since a response split
     kDnsStreamLost = 16,    // a DNS server's TCP stream: a response could not be read, so the
                             // rest of the stream has no known message boundary
   };

@@ -6,7 +6,8 @@
 // pool of inspection slots, also when a later segment arrives before the first: the client's
 // SYN says where its stream starts; without one (a flow picked up mid-way) segments are held
 // until one that starts a ClientHello or request comes before them, within the packet bound.
-// Flows hold a 32-bit id into an interned name table (reference counted, allocation-free once
+// DNS responses over TCP are read in place, and a response split over segments is assembled
+// in a slot too. Flows hold a 32-bit id into an interned name table (reference counted, allocation-free once
 // warm).
 #include <bitset>
 #include <cstdint>
